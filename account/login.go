@@ -1,0 +1,154 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"latchkey/ent"
+	"latchkey/ent/user"
+)
+
+// Register creates an account and signs it in.
+// Errors: BAD_USER_INPUT (username, email, password), RATE_LIMITED.
+func (s *Service) Register(ctx context.Context, username, email, password string) (*Session, error) {
+	if err := s.allow(ctx, opRegister); err != nil {
+		return nil, err
+	}
+	if err := validUsername(username); err != nil {
+		return nil, err
+	}
+	email, err := normalizeEmail("email", email)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkPassword("password", password); err != nil {
+		return nil, err
+	}
+	hash, err := s.hash(ctx, password)
+	if err != nil {
+		return nil, err
+	}
+	var created *ent.User
+	err = s.withTx(ctx, func(tx *ent.Tx) error {
+		if taken, err := tx.User.Query().Where(user.Email(email)).Exist(ctx); err != nil {
+			return internal(err)
+		} else if taken {
+			return badInput("email", "An account with this email already exists")
+		}
+		if taken, err := tx.User.Query().Where(user.Username(username)).Exist(ctx); err != nil {
+			return internal(err)
+		} else if taken {
+			return badInput("username", "This username is taken")
+		}
+		created, err = tx.User.Create().SetUsername(username).SetEmail(email).SetPasswordHash(hash).Save(ctx)
+		if ent.IsConstraintError(err) {
+			return badInput("email", "An account with this email or username already exists")
+		}
+		if err != nil {
+			return internal(fmt.Errorf("create user: %w", err))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log.InfoContext(ctx, "account registered", "user_id", created.ID)
+	return s.issueSession(created)
+}
+
+// Login signs in with email and password. An unknown email costs one password hash too, so the
+// answer's timing does not tell whether the account exists.
+// Errors: UNAUTHENTICATED, RATE_LIMITED.
+func (s *Service) Login(ctx context.Context, email, password string) (*Session, error) {
+	if err := s.allow(ctx, opLogin); err != nil {
+		return nil, err
+	}
+	email, err := normalizeEmail("email", email)
+	if err != nil {
+		return nil, errBadCredentials
+	}
+	if wait := s.logins.wait(email); wait > 0 {
+		return nil, rateLimited(wait)
+	}
+	u, err := s.db.User.Query().Where(user.Email(email)).Only(ctx)
+	if ent.IsNotFound(err) {
+		s.hasher.DummyVerify(ctx, password)
+		s.logins.failed(email)
+		return nil, errBadCredentials
+	}
+	if err != nil {
+		return nil, internal(fmt.Errorf("find user: %w", err))
+	}
+	ok, needsRehash, err := s.hasher.Verify(ctx, password, u.PasswordHash)
+	if err != nil {
+		return nil, hashError(err)
+	}
+	if !ok {
+		s.logins.failed(email)
+		return nil, errBadCredentials
+	}
+	s.logins.succeeded(email)
+	if needsRehash {
+		s.upgradeHash(ctx, u, password)
+	}
+	return s.issueSession(u)
+}
+
+// upgradeHash re-hashes a password stored with older parameters; a failure only costs the upgrade.
+func (s *Service) upgradeHash(ctx context.Context, u *ent.User, password string) {
+	hash, err := s.hash(ctx, password)
+	if err == nil {
+		err = s.db.User.UpdateOneID(u.ID).Where(user.PasswordHash(u.PasswordHash)).SetPasswordHash(hash).Exec(ctx)
+	}
+	if err != nil && !ent.IsNotFound(err) {
+		s.log.WarnContext(ctx, "password hash upgrade failed", "user_id", u.ID, "error", err)
+		return
+	}
+	u.PasswordHash = hash
+}
+
+// DeleteAccount deletes the signed-in user; the database deletes their reset tokens with it.
+// Errors: UNAUTHENTICATED, BAD_USER_INPUT (password).
+func (s *Service) DeleteAccount(ctx context.Context, password string) error {
+	u, err := s.CurrentUser(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.verifyCurrent(ctx, u, "password", password); err != nil {
+		return err
+	}
+	if err := s.db.User.DeleteOneID(u.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
+		return internal(fmt.Errorf("delete user: %w", err))
+	}
+	s.log.InfoContext(ctx, "account deleted", "user_id", u.ID)
+	return nil
+}
+
+// verifyCurrent checks the signed-in user's password before a sensitive change.
+func (s *Service) verifyCurrent(ctx context.Context, u *ent.User, field, password string) error {
+	ok, _, err := s.hasher.Verify(ctx, password, u.PasswordHash)
+	if err != nil {
+		return hashError(err)
+	}
+	if !ok {
+		return badInput(field, "Current password is incorrect")
+	}
+	return nil
+}
+
+func (s *Service) hash(ctx context.Context, password string) (string, error) {
+	h, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return "", hashError(err)
+	}
+	return h, nil
+}
+
+// hashError turns a full hashing queue into RATE_LIMITED rather than letting memory run out.
+func hashError(err error) error {
+	if errors.Is(err, ErrHasherBusy) {
+		return rateLimited(1)
+	}
+	return internal(fmt.Errorf("password hash: %w", err))
+}

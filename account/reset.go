@@ -1,0 +1,224 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"latchkey/ent"
+	"latchkey/ent/outboxmail"
+	"latchkey/ent/passwordresettoken"
+	"latchkey/ent/predicate"
+	"latchkey/ent/user"
+)
+
+// ForgotPasswordMessage is the one answer forgotPassword gives for every well-formed email.
+const ForgotPasswordMessage = "If an account exists with this email, you will receive password reset instructions."
+
+// errUserChanged: the user was deleted, or their password changed, since the caller looked.
+var errUserChanged = errors.New("user changed concurrently")
+
+const (
+	resetTokenBytes = 32 // 256 bits
+	resetTokenLen   = 43 // base64url without padding of 32 bytes
+)
+
+// NewResetToken returns a fresh reset token and the SHA-256 hex digest that is stored in its place.
+func NewResetToken() (token, hash string) {
+	b := make([]byte, resetTokenBytes)
+	_, _ = rand.Read(b) // never fails on supported platforms
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, HashResetToken(token)
+}
+
+// HashResetToken returns the stored form of a reset token.
+func HashResetToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// wellFormedResetToken rejects what we never issue before the database sees it.
+func wellFormedResetToken(token string) bool {
+	if len(token) != resetTokenLen {
+		return false
+	}
+	_, err := base64.RawURLEncoding.Strict().DecodeString(token)
+	return err == nil
+}
+
+func (s *Service) resetLink(token string) string {
+	return s.cfg.FrontendURL + "/reset-password#token=" + token
+}
+
+// ForgotPassword queues a reset mail for email. It does the same work whether or not an account
+// exists (one outbox insert), so neither its answer nor its timing tells; the outbox worker
+// looks the account up, applies the per-account limits and makes the token.
+// Errors: BAD_USER_INPUT (email), RATE_LIMITED.
+func (s *Service) ForgotPassword(ctx context.Context, email string) (string, error) {
+	if err := s.allow(ctx, opForgotPassword); err != nil {
+		return "", err
+	}
+	email, err := normalizeEmail("email", email)
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	err = s.db.OutboxMail.Create().
+		SetKind(outboxmail.KindPasswordReset).
+		SetRecipient(email).
+		SetRequestedAt(now).
+		SetNextAttemptAt(now).
+		Exec(ctx)
+	if err != nil {
+		return "", internal(fmt.Errorf("queue reset mail: %w", err))
+	}
+	s.notifyOutbox()
+	return ForgotPasswordMessage, nil
+}
+
+// CheckResetToken tells whether token can still reset a password, without spending it.
+// Errors: RATE_LIMITED.
+func (s *Service) CheckResetToken(ctx context.Context, token string) (valid bool, expiresAt time.Time, err error) {
+	if err := s.allow(ctx, opResetPassword); err != nil {
+		return false, time.Time{}, err
+	}
+	if !wellFormedResetToken(token) {
+		return false, time.Time{}, nil
+	}
+	t, err := s.db.PasswordResetToken.Query().
+		Where(passwordresettoken.TokenHash(HashResetToken(token)), passwordresettoken.ExpiresAtGT(s.now())).
+		Only(ctx)
+	if ent.IsNotFound(err) {
+		return false, time.Time{}, nil
+	}
+	if err != nil {
+		return false, time.Time{}, internal(fmt.Errorf("find reset token: %w", err))
+	}
+	return true, t.ExpiresAt.UTC(), nil
+}
+
+// ResetPassword sets a new password with a reset token. Spending the token is one conditional
+// delete inside the transaction that sets the password, so of two concurrent calls only one wins.
+// Every reset token and access token of the user stops working.
+// Errors: INVALID_RESET_TOKEN, BAD_USER_INPUT (newPassword), RATE_LIMITED.
+func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) error {
+	if err := s.allow(ctx, opResetPassword); err != nil {
+		return err
+	}
+	if !wellFormedResetToken(token) {
+		return errInvalidResetToken
+	}
+	if err := s.checkPassword("newPassword", newPassword); err != nil {
+		return err
+	}
+	hash, err := s.hash(ctx, newPassword)
+	if err != nil {
+		return err
+	}
+	tokenHash := HashResetToken(token)
+	var u *ent.User
+	err = s.withTx(ctx, func(tx *ent.Tx) error {
+		now := s.now()
+		t, err := tx.PasswordResetToken.Query().Where(passwordresettoken.TokenHash(tokenHash)).Only(ctx)
+		if ent.IsNotFound(err) {
+			return errInvalidResetToken
+		}
+		if err != nil {
+			return internal(fmt.Errorf("find reset token: %w", err))
+		}
+		spent, err := tx.PasswordResetToken.Delete().
+			Where(passwordresettoken.ID(t.ID), passwordresettoken.ExpiresAtGT(now)).
+			Exec(ctx)
+		if err != nil {
+			return internal(fmt.Errorf("spend reset token: %w", err))
+		}
+		if spent != 1 {
+			return errInvalidResetToken
+		}
+		u, err = s.setPassword(ctx, tx, t.UserID, hash)
+		if err == errUserChanged {
+			return errInvalidResetToken
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.notifyOutbox()
+	s.log.InfoContext(ctx, "password reset", "user_id", u.ID)
+	return nil
+}
+
+// ChangePassword changes the signed-in user's password and returns a fresh session; every other
+// access token and reset token of the user stops working.
+// Errors: UNAUTHENTICATED, BAD_USER_INPUT (currentPassword, newPassword).
+func (s *Service) ChangePassword(ctx context.Context, current, newPassword string) (*Session, error) {
+	u, err := s.CurrentUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.verifyCurrent(ctx, u, "currentPassword", current); err != nil {
+		return nil, err
+	}
+	if err := s.checkPassword("newPassword", newPassword); err != nil {
+		return nil, err
+	}
+	hash, err := s.hash(ctx, newPassword)
+	if err != nil {
+		return nil, err
+	}
+	err = s.withTx(ctx, func(tx *ent.Tx) error {
+		// Only if nothing changed the password since it was checked above.
+		u, err = s.setPassword(ctx, tx, u.ID, hash, user.SessionVersion(u.SessionVersion))
+		if err == errUserChanged {
+			return errUnauthenticated
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.notifyOutbox()
+	s.log.InfoContext(ctx, "password changed", "user_id", u.ID)
+	return s.issueSession(u)
+}
+
+// setPassword stores a new hash, revokes every access token and reset token of the user and
+// queues the "password changed" mail, all in tx.
+func (s *Service) setPassword(ctx context.Context, tx *ent.Tx, userID int, hash string, guards ...predicate.User) (*ent.User, error) {
+	n, err := tx.User.Update().
+		Where(append(guards, user.ID(userID))...).
+		SetPasswordHash(hash).
+		AddSessionVersion(1).
+		Save(ctx)
+	if err != nil {
+		return nil, internal(fmt.Errorf("set password: %w", err))
+	}
+	if n != 1 {
+		return nil, errUserChanged
+	}
+	u, err := tx.User.Get(ctx, userID)
+	if err != nil {
+		return nil, internal(fmt.Errorf("reload user: %w", err))
+	}
+	if _, err := tx.PasswordResetToken.Delete().Where(passwordresettoken.UserID(userID)).Exec(ctx); err != nil {
+		return nil, internal(fmt.Errorf("delete reset tokens: %w", err))
+	}
+	now := s.now()
+	err = tx.OutboxMail.Create().
+		SetKind(outboxmail.KindPasswordChanged).
+		SetRecipient(u.Email).
+		SetUsername(u.Username).
+		SetRequestedAt(now).
+		SetNextAttemptAt(now).
+		Exec(ctx)
+	if err != nil {
+		return nil, internal(fmt.Errorf("queue changed mail: %w", err))
+	}
+	return u, nil
+}

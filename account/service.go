@@ -1,0 +1,141 @@
+// Package account holds the rules of Latchkey: who may do what, and the life cycle of passwords,
+// access tokens, reset tokens and the mail they cause. It knows nothing of HTTP or GraphQL.
+package account
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"latchkey/ent"
+)
+
+// Mailer sends the product's emails. The email package satisfies it.
+type Mailer interface {
+	SendPasswordReset(ctx context.Context, to, username, link string, validFor time.Duration) error
+	SendPasswordChanged(ctx context.Context, to, username string, at time.Time) error
+}
+
+// Config holds the settings the rules depend on.
+type Config struct {
+	SecretKey         []byte
+	Algorithm         string // HS256, HS384 or HS512
+	Issuer            string // also the audience: tokens are only for this server
+	AccessTokenTTL    time.Duration
+	ResetTokenTTL     time.Duration
+	FrontendURL       string // base of reset links, without a trailing slash
+	PasswordMinLength int
+
+	ResetMailMinInterval time.Duration
+	ResetMailsPerHour    int
+
+	RateLimitEnabled bool
+	RateLimits       RateLimits
+
+	Outbox OutboxOptions
+
+	Now       func() time.Time // defaults to time.Now
+	Argon2    Argon2Params     // defaults to DefaultArgon2Params
+	MaxHashes int              // concurrent argon2id computations; defaults to GOMAXPROCS
+}
+
+// Service carries out every account operation.
+type Service struct {
+	db      *ent.Client
+	cfg     Config
+	hasher  *Hasher
+	policy  PasswordPolicy
+	mailer  Mailer
+	log     *slog.Logger
+	limiter *rateLimiter
+	logins  *loginThrottle
+	wake    chan struct{}
+}
+
+// NewService returns the account service. Call RunOutbox to have its mail sent.
+func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*Service, error) {
+	if len(cfg.SecretKey) < 32 {
+		return nil, fmt.Errorf("account: secret key must be at least 32 bytes")
+	}
+	if _, err := signingMethod(cfg.Algorithm); err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Argon2 == (Argon2Params{}) {
+		cfg.Argon2 = DefaultArgon2Params
+	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = "latchkey"
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{
+		db:      db,
+		cfg:     cfg,
+		hasher:  NewHasher(cfg.Argon2, cfg.MaxHashes, 0),
+		policy:  PasswordPolicy{MinLength: cfg.PasswordMinLength},
+		mailer:  mailer,
+		log:     log,
+		limiter: newRateLimiter(cfg.Now),
+		logins:  newLoginThrottle(cfg.Now),
+		wake:    make(chan struct{}, 1),
+	}, nil
+}
+
+// Hasher returns the password hasher, for metrics and benchmarks.
+func (s *Service) Hasher() *Hasher { return s.hasher }
+
+func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
+
+// withTx runs fn in a transaction, committing when it returns nil.
+func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	tx, err := s.db.Tx(ctx)
+	if err != nil {
+		return internal(fmt.Errorf("begin: %w", err))
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			_ = tx.Rollback()
+			panic(v)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return internal(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+type ctxKey int
+
+const (
+	clientIPKey ctxKey = iota
+	accessTokenKey
+)
+
+// WithClientIP records the client's address for rate limiting.
+func WithClientIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, clientIPKey, ip)
+}
+
+// WithAccessToken records the bearer token the request carried, checked only when an operation needs it.
+func WithAccessToken(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, accessTokenKey, token)
+}
+
+func clientIP(ctx context.Context) string {
+	ip, _ := ctx.Value(clientIPKey).(string)
+	return ip
+}
+
+func accessToken(ctx context.Context) string {
+	t, _ := ctx.Value(accessTokenKey).(string)
+	return t
+}

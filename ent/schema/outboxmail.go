@@ -1,0 +1,42 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// OutboxMail is a mail waiting to be sent, written in the transaction of the request that asked
+// for it so that a crash cannot lose it. It never holds a reset token: the worker makes one.
+type OutboxMail struct {
+	ent.Schema
+}
+
+// Annotations of the OutboxMail.
+func (OutboxMail) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "mail_outbox"}}
+}
+
+// Fields of the OutboxMail.
+func (OutboxMail) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("kind").Values("password_reset", "password_changed"),
+		field.String("recipient").NotEmpty().MaxLen(254),
+		field.String("username").Optional(),
+		field.Time("requested_at").Default(utcNow).Immutable(),
+		// Set once the per-account reset limits let this request through, so retries skip them.
+		field.Bool("accepted").Default(false),
+		field.Int("attempts").Default(0).NonNegative(),
+		field.Time("next_attempt_at").Default(utcNow),
+		// A worker owns the row until this time; an expired lease means that worker died.
+		field.Time("locked_until").Optional().Nillable(),
+		field.String("last_error").Optional().MaxLen(1000),
+	}
+}
+
+// Indexes of the OutboxMail.
+func (OutboxMail) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("next_attempt_at")}
+}

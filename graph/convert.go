@@ -1,0 +1,31 @@
+package graph
+
+import (
+	"strconv"
+
+	"latchkey/account"
+	"latchkey/ent"
+	"latchkey/graph/model"
+)
+
+func toUser(u *ent.User) *model.User {
+	return &model.User{
+		ID:        strconv.Itoa(u.ID),
+		Username:  u.Username,
+		Email:     u.Email,
+		CreatedAt: u.CreatedAt.UTC(),
+	}
+}
+
+func toSession(s *account.Session) *model.Session {
+	return &model.Session{
+		AccessToken: s.AccessToken,
+		TokenType:   "Bearer",
+		ExpiresAt:   s.ExpiresAt.UTC(),
+		User:        toUser(s.User),
+	}
+}
+
+func message(text string) *model.MessagePayload {
+	return &model.MessagePayload{Message: text}
+}

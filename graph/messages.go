@@ -1,0 +1,8 @@
+package graph
+
+// Messages the API answers with on success.
+const (
+	PasswordResetMessage   = "Your password has been reset. Sign in with your new password."
+	PasswordChangedMessage = "Your password has been changed."
+	AccountDeletedMessage  = "Your account has been deleted."
+)

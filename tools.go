@@ -1,0 +1,9 @@
+//go:build tools
+
+// Package tools pins the code generators so that go.mod records their versions.
+package tools
+
+import (
+	_ "github.com/99designs/gqlgen"
+	_ "entgo.io/ent/cmd/ent"
+)
