@@ -1,0 +1,230 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Argon2Params are argon2id cost parameters.
+type Argon2Params struct {
+	Memory      uint32 // KiB
+	Iterations  uint32
+	Parallelism uint8
+	SaltLen     uint32 // bytes
+	KeyLen      uint32 // bytes
+}
+
+// DefaultArgon2Params meets OWASP's minimum: m=19456 KiB, t=2, p=1, 16-byte salt, 32-byte key.
+var DefaultArgon2Params = Argon2Params{Memory: 19456, Iterations: 2, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+
+// ErrHasherBusy is returned when no hashing slot frees up within the queue timeout or the context ends first.
+var ErrHasherBusy = errors.New("account: password hasher busy")
+
+var errInvalidHash = errors.New("account: invalid password hash")
+
+// Limits on parameters read from a stored hash, so that a corrupt one is refused
+// instead of making Verify allocate gigabytes or spin for minutes.
+const (
+	maxMemoryKiB  = 4 << 20 // 4 GiB
+	maxIterations = 100
+	minSaltLen    = 8 // the argon2 specification's minimums
+	minKeyLen     = 4
+	maxSaltLen    = 1024
+	maxKeyLen     = 1024
+)
+
+var b64 = base64.RawStdEncoding.Strict()
+
+func (p Argon2Params) validate() error {
+	switch {
+	case p.Parallelism == 0:
+		return errors.New("parallelism must be at least 1")
+	case p.Memory < 8*uint32(p.Parallelism) || p.Memory > maxMemoryKiB:
+		return fmt.Errorf("memory %d KiB out of range [8*p, %d]", p.Memory, maxMemoryKiB)
+	case p.Iterations < 1 || p.Iterations > maxIterations:
+		return fmt.Errorf("iterations %d out of range [1, %d]", p.Iterations, maxIterations)
+	case p.SaltLen < minSaltLen || p.SaltLen > maxSaltLen:
+		return fmt.Errorf("salt length %d out of range [%d, %d]", p.SaltLen, minSaltLen, maxSaltLen)
+	case p.KeyLen < minKeyLen || p.KeyLen > maxKeyLen:
+		return fmt.Errorf("key length %d out of range [%d, %d]", p.KeyLen, minKeyLen, maxKeyLen)
+	}
+	return nil
+}
+
+func encodeHash(p Argon2Params, salt, key []byte) string {
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, p.Memory, p.Iterations, p.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+func decodeHash(encoded string) (p Argon2Params, salt, key []byte, err error) {
+	bad := func(format string, args ...any) (Argon2Params, []byte, []byte, error) {
+		return Argon2Params{}, nil, nil, fmt.Errorf("%w: "+format, append([]any{errInvalidHash}, args...)...)
+	}
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[0] != "" {
+		return bad("want $argon2id$v=..$m=..,t=..,p=..$salt$key")
+	}
+	if parts[1] != "argon2id" {
+		return bad("unsupported algorithm %q", parts[1])
+	}
+	if parts[2] != "v="+strconv.Itoa(argon2.Version) {
+		return bad("unsupported version %q", parts[2])
+	}
+	costs := strings.Split(parts[3], ",")
+	if len(costs) != 3 {
+		return bad("want m=..,t=..,p=..")
+	}
+	var vals [3]uint64
+	for i, name := range []string{"m", "t", "p"} {
+		digits, ok := strings.CutPrefix(costs[i], name+"=")
+		bits := 32
+		if name == "p" {
+			bits = 8
+		}
+		if vals[i], err = strconv.ParseUint(digits, 10, bits); !ok || err != nil {
+			return bad("bad %s parameter %q", name, costs[i])
+		}
+	}
+	if salt, err = b64.DecodeString(parts[4]); err != nil {
+		return bad("salt: %v", err)
+	}
+	if key, err = b64.DecodeString(parts[5]); err != nil {
+		return bad("key: %v", err)
+	}
+	p = Argon2Params{
+		Memory: uint32(vals[0]), Iterations: uint32(vals[1]), Parallelism: uint8(vals[2]),
+		SaltLen: uint32(len(salt)), KeyLen: uint32(len(key)),
+	}
+	if err := p.validate(); err != nil {
+		return bad("%v", err)
+	}
+	return p, salt, key, nil
+}
+
+// randomBytes relies on crypto/rand.Read never failing (guaranteed since Go 1.24).
+func randomBytes(n uint32) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// Hasher hashes and verifies passwords, bounding how many argon2id computations run at once (each needs Memory KiB).
+type Hasher struct {
+	params       Argon2Params
+	slots        chan struct{}
+	queueTimeout time.Duration
+	waiting      atomic.Int64
+	dummy        func() (string, error)
+}
+
+// NewHasher returns a Hasher running at most maxConcurrent computations (GOMAXPROCS when <= 0),
+// whose callers wait at most queueTimeout (5s when <= 0) for a slot.
+func NewHasher(p Argon2Params, maxConcurrent int, queueTimeout time.Duration) *Hasher {
+	if maxConcurrent <= 0 {
+		maxConcurrent = runtime.GOMAXPROCS(0)
+	}
+	if queueTimeout <= 0 {
+		queueTimeout = 5 * time.Second
+	}
+	h := &Hasher{params: p, slots: make(chan struct{}, maxConcurrent), queueTimeout: queueTimeout}
+	h.dummy = sync.OnceValues(h.makeDummy)
+	return h
+}
+
+// Hash returns the argon2id hash of password in PHC string form, with a fresh random salt.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if err := h.params.validate(); err != nil {
+		return "", fmt.Errorf("account: hasher parameters: %w", err)
+	}
+	salt := randomBytes(h.params.SaltLen)
+	key, err := h.derive(ctx, password, salt, h.params)
+	if err != nil {
+		return "", err
+	}
+	return encodeHash(h.params, salt, key), nil
+}
+
+// Verify reports whether password matches encoded and, if it does, whether encoded
+// was made with parameters other than h's and so should be replaced by a fresh Hash.
+func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok bool, needsRehash bool, err error) {
+	p, salt, want, err := decodeHash(encoded)
+	if err != nil {
+		return false, false, err
+	}
+	got, err := h.derive(ctx, password, salt, p)
+	if err != nil {
+		return false, false, err
+	}
+	if subtle.ConstantTimeCompare(got, want) != 1 {
+		return false, false, nil
+	}
+	return true, p != h.params, nil
+}
+
+// DummyVerify costs what Verify of a wrong password costs, so that a login for an
+// unknown account takes as long as one for a known account.
+func (h *Hasher) DummyVerify(ctx context.Context, password string) {
+	encoded, err := h.dummy()
+	if err != nil {
+		return
+	}
+	_, _, _ = h.Verify(ctx, password, encoded)
+}
+
+// makeDummy uses a random key in place of a real one: Verify's cost does not depend on
+// the key it compares against, and no password can match it.
+func (h *Hasher) makeDummy() (string, error) {
+	if err := h.params.validate(); err != nil {
+		return "", err
+	}
+	return encodeHash(h.params, randomBytes(h.params.SaltLen), randomBytes(h.params.KeyLen)), nil
+}
+
+// QueueDepth returns how many goroutines are waiting for a hashing slot.
+func (h *Hasher) QueueDepth() int { return int(h.waiting.Load()) }
+
+func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Argon2Params) ([]byte, error) {
+	if err := h.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer h.release()
+	return argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen), nil
+}
+
+// acquire takes a hashing slot; every successful call must be followed by release.
+func (h *Hasher) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %w", ErrHasherBusy, context.Cause(ctx))
+	}
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	h.waiting.Add(1)
+	defer h.waiting.Add(-1)
+	timer := time.NewTimer(h.queueTimeout)
+	defer timer.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-timer.C:
+		return ErrHasherBusy
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrHasherBusy, context.Cause(ctx))
+	}
+}
+
+func (h *Hasher) release() { <-h.slots }
