@@ -1,0 +1,264 @@
+package config_test
+
+import (
+	"net/netip"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"latchkey/config"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(name string) string { return vars[name] }
+}
+
+func writeDotenv(tb testing.TB, content string) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), ".env")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+func mustLoad(tb testing.TB, vars map[string]string) *config.Config {
+	tb.Helper()
+	c, err := config.Load(env(vars), "")
+	if err != nil {
+		tb.Fatalf("Load: %v", err)
+	}
+	return c
+}
+
+func loadErr(tb testing.TB, vars map[string]string) string {
+	tb.Helper()
+	c, err := config.Load(env(vars), "")
+	if err == nil {
+		tb.Fatalf("Load succeeded with %+v, want an error", c)
+	}
+	return err.Error()
+}
+
+const testKey = "0123456789abcdef0123456789abcdef-test-key"
+
+func TestLoadDefaults(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), ".env")
+	c, err := config.Load(env(nil), missing)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if !c.SecretKeyGenerated || len(c.SecretKey) != 64 {
+		t.Errorf("SecretKey = %d chars, generated %v; want 64 hex chars, generated", len(c.SecretKey), c.SecretKeyGenerated)
+	}
+	if other := mustLoad(t, nil); other.SecretKey == c.SecretKey {
+		t.Error("two loads generated the same SECRET_KEY")
+	}
+	c.SecretKey = ""
+	want := &config.Config{
+		SecretKeyGenerated:      true,
+		Algorithm:               "HS256",
+		AccessTokenTTL:          30 * time.Minute,
+		ResetTokenTTL:           60 * time.Minute,
+		PasswordMinLength:       8,
+		AppName:                 "Latchkey",
+		MailPort:                587,
+		MailFrom:                "noreply@example.com",
+		MailUseTLS:              true,
+		FrontendURL:             "http://localhost:8000",
+		DatabaseURL:             "sqlite:blog.db",
+		Host:                    "127.0.0.1",
+		Port:                    8000,
+		RateLimitEnabled:        true,
+		ResetMailMinInterval:    60 * time.Second,
+		ResetMailsPerHour:       3,
+		AppEnv:                  "development",
+		GraphQLIntrospection:    true,
+		RateLimitForgotPassword: 5,
+		RateLimitLogin:          10,
+		RateLimitResetPassword:  10,
+		RateLimitRegister:       5,
+		LogLevel:                "info",
+		LogFormat:               "text",
+		ShutdownTimeout:         15 * time.Second,
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
+	}
+}
+
+func TestLoadNilGetenvMeansEmptyEnvironment(t *testing.T) {
+	c, err := config.Load(nil, "")
+	if err != nil || c.Port != 8000 {
+		t.Fatalf("Load(nil) = %+v, %v; want defaults", c, err)
+	}
+}
+
+func TestLoadEveryVariable(t *testing.T) {
+	vars := map[string]string{
+		"SECRET_KEY":                            testKey,
+		"ALGORITHM":                             "HS512",
+		"ACCESS_TOKEN_EXPIRE_MINUTES":           "15",
+		"RESET_TOKEN_EXPIRE_MINUTES":            "20",
+		"PASSWORD_MIN_LENGTH":                   "15",
+		"APP_NAME":                              "Acme Accounts",
+		"MAIL_SERVER":                           "smtp.example.com",
+		"MAIL_PORT":                             "465",
+		"MAIL_USERNAME":                         "mailer",
+		"MAIL_PASSWORD":                         "mail-pass",
+		"MAIL_FROM":                             "Acme <accounts@example.com>",
+		"MAIL_USE_TLS":                          "false",
+		"MAIL_USE_SSL":                          "true",
+		"FRONTEND_URL":                          "https://accounts.example.com/",
+		"DATABASE_URL":                          "postgres://latchkey@db.example.com/latchkey",
+		"HOST":                                  "0.0.0.0",
+		"PORT":                                  "0",
+		"RATE_LIMIT_ENABLED":                    "false",
+		"RESET_MAIL_MIN_INTERVAL_SECONDS":       "0",
+		"RESET_MAILS_PER_HOUR":                  "5",
+		"TRUSTED_PROXIES":                       "10.0.0.0/8, 192.0.2.7",
+		"APP_ENV":                               "production",
+		"GRAPHQL_INTROSPECTION":                 "false",
+		"RATE_LIMIT_FORGOT_PASSWORD_PER_MINUTE": "2",
+		"RATE_LIMIT_LOGIN_PER_MINUTE":           "20",
+		"RATE_LIMIT_RESET_PASSWORD_PER_MINUTE":  "30",
+		"RATE_LIMIT_REGISTER_PER_MINUTE":        "4",
+		"LOG_LEVEL":                             "debug",
+		"LOG_FORMAT":                            "json",
+		"SHUTDOWN_TIMEOUT_SECONDS":              "30",
+	}
+	for _, v := range config.Variables() {
+		if _, ok := vars[v.Name]; !ok {
+			t.Errorf("test does not set %s", v.Name)
+		}
+	}
+	want := &config.Config{
+		SecretKey:               testKey,
+		Algorithm:               "HS512",
+		AccessTokenTTL:          15 * time.Minute,
+		ResetTokenTTL:           20 * time.Minute,
+		PasswordMinLength:       15,
+		AppName:                 "Acme Accounts",
+		MailServer:              "smtp.example.com",
+		MailPort:                465,
+		MailUsername:            "mailer",
+		MailPassword:            "mail-pass",
+		MailFrom:                "Acme <accounts@example.com>",
+		MailUseSSL:              true,
+		FrontendURL:             "https://accounts.example.com",
+		DatabaseURL:             "postgres://latchkey@db.example.com/latchkey",
+		Host:                    "0.0.0.0",
+		ResetMailsPerHour:       5,
+		TrustedProxies:          []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")},
+		AppEnv:                  "production",
+		RateLimitForgotPassword: 2,
+		RateLimitLogin:          20,
+		RateLimitResetPassword:  30,
+		RateLimitRegister:       4,
+		LogLevel:                "debug",
+		LogFormat:               "json",
+		ShutdownTimeout:         30 * time.Second,
+	}
+	if got := mustLoad(t, vars); !reflect.DeepEqual(got, want) {
+		t.Errorf("\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestLoadSources(t *testing.T) {
+	path := writeDotenv(t, "PORT=9000\nAPP_NAME=From File\nMAIL_SERVER=file.example.com\nHOST=10.0.0.1\n")
+	c, err := config.Load(env(map[string]string{
+		"PORT":        "9100",
+		"MAIL_SERVER": "   ",
+		"HOST":        "  192.0.2.1 ",
+	}), path)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	tests := []struct{ name, got, want string }{
+		{"EnvWins", c.Addr(), "192.0.2.1:9100"},
+		{"FileFillsUnset", c.AppName, "From File"},
+		{"FileFillsBlank", c.MailServer, "file.example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %q, want %q", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadTutorialDotenv(t *testing.T) {
+	path := writeDotenv(t, `# settings for the blog
+SECRET_KEY=a-long-random-secret-for-the-blog-tutorial-0042
+ALGORITHM=HS256
+ACCESS_TOKEN_EXPIRE_MINUTES=30
+
+# Mailtrap sandbox
+MAIL_SERVER=sandbox.smtp.mailtrap.io
+MAIL_PORT=2525
+MAIL_USERNAME=abc123def456
+MAIL_PASSWORD="sandbox-password"
+MAIL_FROM=noreply@blog.example.com
+MAIL_USE_TLS=true
+MAIL_USE_SSL=False
+DATABASE_URL=sqlite:///./blog.db
+SOME_KEY_WE_DO_NOT_KNOW=whatever
+`)
+	c, err := config.Load(env(nil), path)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.SecretKeyGenerated || c.MailServer != "sandbox.smtp.mailtrap.io" || c.MailPort != 2525 ||
+		c.MailPassword != "sandbox-password" || !c.MailUseTLS || c.MailUseSSL || c.SQLitePath() != "./blog.db" {
+		t.Errorf("tutorial .env loaded as %+v", c)
+	}
+}
+
+func TestLoadDotenvFile(t *testing.T) {
+	secret := "a-long-random-secret-that-must-not-leak-0042"
+	tests := []struct {
+		name    string
+		path    string
+		wantErr string
+	}{
+		{"MissingIsFine", filepath.Join(t.TempDir(), "absent.env"), ""},
+		{"EmptyPathIsFine", "", ""},
+		{"ErrUnreadable", t.TempDir(), "reading "},
+		{"ErrUnclosedQuote", writeDotenv(t, "PORT=1\nSECRET_KEY=\""+secret+"\n"), "a quoted value is never closed"},
+		{"ErrBadName", writeDotenv(t, "SECRET-KEY="+secret+"\n"), "a name holds something other than letters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(env(nil), tt.path)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("Load: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("Load error = %v, want it to contain %q", err, tt.wantErr)
+			case err != nil && strings.Contains(err.Error(), secret):
+				t.Errorf("error reveals the secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestLoadBooleans(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"true", true}, {"TRUE", true}, {"1", true}, {"yes", true}, {"On", true},
+		{"false", false}, {"False", false}, {"0", false}, {"no", false}, {"OFF", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := mustLoad(t, map[string]string{"MAIL_USE_SSL": tt.in}).MailUseSSL; got != tt.want {
+				t.Errorf("MAIL_USE_SSL=%q gives %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,239 @@
+package config
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/joho/godotenv"
+)
+
+const minSecretKeyBytes = 32
+
+// loader looks values up (environment, then .env, then the table's default) and collects
+// every problem, so an operator sees all of them at once.
+type loader struct {
+	getenv   func(string) string
+	file     map[string]string
+	fileName string
+	fromFile map[string]bool
+	errs     []error
+}
+
+func readDotenv(path string) (map[string]string, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	m, err := godotenv.Parse(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a valid .env file: %s", path, dotenvProblem(err))
+	}
+	return m, nil
+}
+
+// dotenvProblem keeps only the kind of syntax error: godotenv quotes the rest of the file
+// in its messages, which may hold SECRET_KEY or MAIL_PASSWORD.
+func dotenvProblem(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "unterminated quoted value"):
+		return "a quoted value is never closed"
+	case strings.HasPrefix(msg, "unexpected character"):
+		return "a name holds something other than letters, digits, _ and ."
+	}
+	return "a line is not NAME=value"
+}
+
+func (l *loader) str(name string) string {
+	if v := strings.TrimSpace(l.getenv(name)); v != "" {
+		return v
+	}
+	if v := strings.TrimSpace(l.file[name]); v != "" {
+		l.fromFile[name] = true
+		return v
+	}
+	return defaultOf(name)
+}
+
+func (l *loader) fail(name, problem string) {
+	if l.fromFile[name] {
+		problem += " (from " + l.fileName + ")"
+	}
+	l.errs = append(l.errs, errors.New(name+": "+problem))
+}
+
+// overflowGuard: upper bounds above it only keep count*unit from overflowing, so errors
+// speak of "at least" and "too large" instead of quoting a meaningless maximum.
+const overflowGuard = 1 << 20
+
+func (l *loader) integer(name string, lo, hi int) int {
+	s := l.str(name)
+	n, err := strconv.Atoi(s) // out of range still yields the nearest int, with ErrRange
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		l.fail(name, fmt.Sprintf("%q is not a whole number", s))
+		return 0
+	}
+	switch {
+	case err == nil && n >= lo && n <= hi:
+	case hi < overflowGuard:
+		l.fail(name, fmt.Sprintf("must be between %d and %d (got %s)", lo, hi, s))
+	case n < lo:
+		l.fail(name, fmt.Sprintf("must be at least %d (got %s)", lo, s))
+	default:
+		l.fail(name, fmt.Sprintf("%s is too large", s))
+	}
+	return n
+}
+
+// duration bounds the count so that count*unit cannot overflow time.Duration.
+func (l *loader) duration(name string, lo int, unit time.Duration) time.Duration {
+	hi := int(min(int64(math.MaxInt), math.MaxInt64/int64(unit)))
+	return time.Duration(l.integer(name, lo, hi)) * unit
+}
+
+// boolean accepts what pydantic accepts, since the tutorial's .env was written for it.
+func (l *loader) boolean(name string) bool {
+	s := l.str(name)
+	switch strings.ToLower(s) {
+	case "true", "1", "yes", "on":
+		return true
+	case "false", "0", "no", "off":
+		return false
+	}
+	l.fail(name, fmt.Sprintf("%q is not true or false (also accepted: 1/0, yes/no, on/off)", s))
+	return false
+}
+
+func (l *loader) oneOf(name string, allowed ...string) string {
+	s := l.str(name)
+	for _, a := range allowed {
+		if strings.EqualFold(s, a) {
+			return a
+		}
+	}
+	l.fail(name, fmt.Sprintf("%q is not one of %s", s, strings.Join(allowed, ", ")))
+	return s
+}
+
+func (l *loader) secretKey() (key string, generated bool) {
+	s := l.str("SECRET_KEY")
+	if s == "" {
+		b := make([]byte, minSecretKeyBytes)
+		_, _ = rand.Read(b) // never fails: crypto/rand crashes the program instead
+		return hex.EncodeToString(b), true
+	}
+	if len(s) < minSecretKeyBytes {
+		l.fail("SECRET_KEY", fmt.Sprintf("must be at least %d bytes (got %d)", minSecretKeyBytes, len(s)))
+	}
+	return s, false
+}
+
+func (l *loader) mailFrom() string {
+	s := l.str("MAIL_FROM")
+	if _, err := mail.ParseAddress(s); err != nil {
+		l.fail("MAIL_FROM", fmt.Sprintf("%q is not an email address", s))
+	}
+	return s
+}
+
+// frontendURL refuses anything but a plain http(s) base: it is pasted in front of
+// "/reset-password#token=…" in every reset mail.
+func (l *loader) frontendURL() string {
+	const name = "FRONTEND_URL"
+	s := l.str(name)
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		l.fail(name, fmt.Sprintf("%q is not a URL", s))
+	case u.User != nil:
+		l.fail(name, "must not contain a user name or password")
+	case u.Scheme != "http" && u.Scheme != "https":
+		l.fail(name, fmt.Sprintf("%q must start with http:// or https://", s))
+	case u.Hostname() == "":
+		l.fail(name, fmt.Sprintf("%q has no host", s))
+	case strings.ContainsAny(s, "?#"):
+		l.fail(name, fmt.Sprintf("%q must not have a query or fragment", s))
+	}
+	return strings.TrimRight(s, "/")
+}
+
+// databaseURL never echoes the value: a Postgres URL may carry a password.
+func (l *loader) databaseURL() string {
+	const name = "DATABASE_URL"
+	s := l.str(name)
+	switch {
+	case strings.HasPrefix(s, "sqlite:"):
+		if sqlitePath(s) == "" {
+			l.fail(name, "sqlite: needs a file path, e.g. sqlite:blog.db")
+		}
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		if _, err := url.Parse(s); err != nil {
+			l.fail(name, "is not a valid postgres:// URL")
+		}
+	default:
+		l.fail(name, "must start with sqlite: (then a file path), postgres:// or postgresql://")
+	}
+	return s
+}
+
+// sqlitePath also understands SQLAlchemy's sqlite:///relative and sqlite:////absolute
+// forms, which the tutorial's .env may use.
+func sqlitePath(dsn string) string {
+	rest, ok := strings.CutPrefix(dsn, "sqlite:")
+	if !ok {
+		return ""
+	}
+	if after, ok := strings.CutPrefix(rest, "//"); ok {
+		rest = strings.TrimPrefix(after, "/")
+	}
+	return rest
+}
+
+func (l *loader) trustedProxies() []netip.Prefix {
+	const name = "TRUSTED_PROXIES"
+	var out []netip.Prefix
+	fields := strings.FieldsFunc(l.str(name), func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	for _, f := range fields {
+		p, err := parsePrefix(f)
+		if err != nil {
+			l.fail(name, fmt.Sprintf("%q is not an IP address or CIDR prefix", f))
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if a.Zone() != "" {
+		return netip.Prefix{}, errors.New("zones are not allowed")
+	}
+	return a.Prefix(a.BitLen())
+}

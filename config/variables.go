@@ -1,0 +1,66 @@
+package config
+
+import "slices"
+
+// Variable describes one setting for documentation and .env.example generation.
+type Variable struct {
+	Name    string // environment variable name
+	Default string // value used when unset, as it would be written in .env; "" means empty
+	Meaning string // one-line description for operators
+	Secret  bool   // never logged, never echoed in errors
+}
+
+// variables is the single source of every default: Load reads them from here.
+var variables = []Variable{
+	{Name: "SECRET_KEY", Meaning: "signs access tokens; at least 32 bytes; unset: random per process, with a warning", Secret: true},
+	{Name: "ALGORITHM", Default: "HS256", Meaning: "JWT algorithm: HS256, HS384 or HS512"},
+	{Name: "ACCESS_TOKEN_EXPIRE_MINUTES", Default: "30", Meaning: "access token lifetime"},
+	{Name: "RESET_TOKEN_EXPIRE_MINUTES", Default: "60", Meaning: "reset token lifetime"},
+	{Name: "PASSWORD_MIN_LENGTH", Default: "8", Meaning: "shortest accepted password (1 to 128 characters)"},
+	{Name: "APP_NAME", Default: "Latchkey", Meaning: "product name in mails and pages"},
+	{Name: "MAIL_SERVER", Meaning: "SMTP host; unset: mails are written to the log instead of sent"},
+	{Name: "MAIL_PORT", Default: "587", Meaning: "SMTP port"},
+	{Name: "MAIL_USERNAME", Meaning: "SMTP user name; empty: no SMTP auth"},
+	{Name: "MAIL_PASSWORD", Meaning: "SMTP password", Secret: true},
+	{Name: "MAIL_FROM", Default: "noreply@example.com", Meaning: "sender address"},
+	{Name: "MAIL_USE_TLS", Default: "true", Meaning: "require STARTTLS"},
+	{Name: "MAIL_USE_SSL", Default: "false", Meaning: "implicit TLS (port 465)"},
+	{Name: "FRONTEND_URL", Default: "http://localhost:8000", Meaning: "base of links in emails; never taken from a request"},
+	{Name: "DATABASE_URL", Default: "sqlite:blog.db", Meaning: "sqlite:PATH or postgres://…"},
+	{Name: "HOST", Default: "127.0.0.1", Meaning: "address the server listens on"},
+	{Name: "PORT", Default: "8000", Meaning: "port the server listens on; 0 picks a free one"},
+	{Name: "RATE_LIMIT_ENABLED", Default: "true", Meaning: "per-client-IP limits on the public mutations (off only for load tests)"},
+	{Name: "RESET_MAIL_MIN_INTERVAL_SECONDS", Default: "60", Meaning: "least time between two reset mails to one account; a request sooner sends nothing"},
+	{Name: "RESET_MAILS_PER_HOUR", Default: "3", Meaning: "most reset mails to one account in an hour, silently"},
+	{Name: "TRUSTED_PROXIES", Meaning: "CIDRs (comma or space separated) whose X-Forwarded-For is believed for the client IP"},
+	{Name: "APP_ENV", Default: "development", Meaning: "development, production or test; production refuses to start without SECRET_KEY and MAIL_SERVER"},
+	{Name: "GRAPHQL_INTROSPECTION", Default: "true", Meaning: "allow schema introspection"},
+	{Name: "RATE_LIMIT_FORGOT_PASSWORD_PER_MINUTE", Default: "5", Meaning: "forgotPassword requests per client IP per minute"},
+	{Name: "RATE_LIMIT_LOGIN_PER_MINUTE", Default: "10", Meaning: "login requests per client IP per minute"},
+	{Name: "RATE_LIMIT_RESET_PASSWORD_PER_MINUTE", Default: "10", Meaning: "resetPassword and checkResetToken requests per client IP per minute"},
+	{Name: "RATE_LIMIT_REGISTER_PER_MINUTE", Default: "5", Meaning: "register requests per client IP per minute"},
+	{Name: "LOG_LEVEL", Default: "info", Meaning: "debug, info, warn or error"},
+	{Name: "LOG_FORMAT", Default: "text", Meaning: "text or json"},
+	{Name: "SHUTDOWN_TIMEOUT_SECONDS", Default: "15", Meaning: "how long in-flight requests may finish after a stop signal"},
+}
+
+var defaults = func() map[string]string {
+	m := make(map[string]string, len(variables))
+	for _, v := range variables {
+		m[v.Name] = v.Default
+	}
+	return m
+}()
+
+// Variables lists every setting, the contract's first, then Latchkey's extensions.
+func Variables() []Variable {
+	return slices.Clone(variables)
+}
+
+func defaultOf(name string) string {
+	d, ok := defaults[name]
+	if !ok {
+		panic("config: " + name + " is missing from the variables table")
+	}
+	return d
+}
