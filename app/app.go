@@ -1,0 +1,133 @@
+// Package app wires Latchkey together from its settings: database, mailer, account service and
+// HTTP handler. cmd/server runs it; tests build the very same thing.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"latchkey/account"
+	"latchkey/config"
+	"latchkey/database"
+	"latchkey/email"
+	"latchkey/server"
+	"latchkey/web"
+)
+
+// App is a wired server, not yet listening.
+type App struct {
+	Config   *config.Config
+	DB       *database.DB
+	Accounts *account.Service
+	Handler  http.Handler
+	log      *slog.Logger
+}
+
+// Options change what tests need to change; a zero Options is what production runs.
+type Options struct {
+	Now         func() time.Time // clock for the rules; default time.Now
+	SMTPTLS     *tls.Config      // trust for the SMTP server's certificate
+	Outbox      account.OutboxOptions
+	Argon2      account.Argon2Params
+	SkipMigrate bool
+}
+
+// New opens the database, migrates it unless told not to, and assembles the service.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options) (*App, error) {
+	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.SkipMigrate {
+		if err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	transport, err := mailTransport(cfg, log, opts.SMTPTLS)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	mailer, err := email.NewMailer(transport, cfg.AppName)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	accounts, err := account.NewService(db.Client, mailer, accountConfig(cfg, opts), log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	pages, err := web.New(cfg.AppName, cfg.PasswordMinLength)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	handler := server.New(server.Deps{
+		Accounts:       accounts,
+		DB:             db.SQL,
+		Pages:          pages,
+		Logger:         log,
+		AppName:        cfg.AppName,
+		TrustedProxies: cfg.TrustedProxies,
+		HSTS:           strings.HasPrefix(cfg.FrontendURL, "https://"),
+		Introspection:  cfg.GraphQLIntrospection,
+	})
+	return &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, log: log}, nil
+}
+
+// RunOutbox sends queued mail until ctx ends, then drains what is due.
+func (a *App) RunOutbox(ctx context.Context) { a.Accounts.RunOutbox(ctx) }
+
+// Close closes the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+func accountConfig(cfg *config.Config, opts Options) account.Config {
+	return account.Config{
+		SecretKey:            []byte(cfg.SecretKey),
+		Algorithm:            cfg.Algorithm,
+		Issuer:               cfg.FrontendURL,
+		AccessTokenTTL:       cfg.AccessTokenTTL,
+		ResetTokenTTL:        cfg.ResetTokenTTL,
+		FrontendURL:          cfg.FrontendURL,
+		PasswordMinLength:    cfg.PasswordMinLength,
+		ResetMailMinInterval: cfg.ResetMailMinInterval,
+		ResetMailsPerHour:    cfg.ResetMailsPerHour,
+		RateLimitEnabled:     cfg.RateLimitEnabled,
+		RateLimits: account.RateLimits{
+			ForgotPassword: cfg.RateLimitForgotPassword,
+			Login:          cfg.RateLimitLogin,
+			ResetPassword:  cfg.RateLimitResetPassword,
+			Register:       cfg.RateLimitRegister,
+		},
+		Outbox: opts.Outbox,
+		Now:    opts.Now,
+		Argon2: opts.Argon2,
+	}
+}
+
+func mailTransport(cfg *config.Config, log *slog.Logger, tlsConfig *tls.Config) (email.Transport, error) {
+	if cfg.MailToLog() {
+		return email.LogTransport{Logger: log}, nil
+	}
+	t, err := email.NewSMTPTransport(email.SMTPConfig{
+		Host:      cfg.MailServer,
+		Port:      cfg.MailPort,
+		Username:  cfg.MailUsername,
+		Password:  cfg.MailPassword,
+		From:      cfg.MailFrom,
+		UseTLS:    cfg.MailUseTLS,
+		UseSSL:    cfg.MailUseSSL,
+		TLSConfig: tlsConfig,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mail settings: %w", err)
+	}
+	return t, nil
+}

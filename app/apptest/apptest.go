@@ -1,0 +1,200 @@
+// Package apptest starts a whole Latchkey for tests: the real wiring from package app on a real
+// SQLite file, behind a real HTTP server, sending mail to a real SMTP server on loopback.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"latchkey/account"
+	"latchkey/app"
+	"latchkey/config"
+	"latchkey/email/emailtest"
+)
+
+// SecretKey signs the test servers' access tokens.
+const SecretKey = "test-secret-key-that-is-at-least-32-bytes-long"
+
+// Setup says how to start an Env; the zero value is a server with contract defaults, except
+// that per-IP rate limits are off so tests do not trip over each other.
+type Setup struct {
+	Env      map[string]string // settings that override the defaults
+	SMTP     emailtest.Options // the test mail server
+	NoWorker bool              // do not send queued mail
+	Outbox   account.OutboxOptions
+	Argon2   account.Argon2Params
+}
+
+// Env is one running server and what surrounds it.
+type Env struct {
+	App    *app.App
+	HTTP   *httptest.Server
+	SMTP   *emailtest.Server
+	Clock  *Clock
+	DBPath string
+	logs   *syncBuffer
+}
+
+// Start starts an Env and stops it when the test ends.
+func Start(tb testing.TB, s Setup) *Env {
+	tb.Helper()
+	smtp := emailtest.Start(tb, s.SMTP)
+	dbPath := filepath.Join(tb.TempDir(), "latchkey.db")
+	env := map[string]string{
+		"SECRET_KEY":         SecretKey,
+		"DATABASE_URL":       "sqlite:" + dbPath,
+		"MAIL_SERVER":        smtp.Host(),
+		"MAIL_PORT":          strconv.Itoa(smtp.Port()),
+		"MAIL_USE_TLS":       "false",
+		"RATE_LIMIT_ENABLED": "false",
+		"APP_ENV":            "test",
+	}
+	for k, v := range s.Env {
+		env[k] = v
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] }, "")
+	if err != nil {
+		tb.Fatalf("settings: %v", err)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	clock := NewClock()
+	outbox := s.Outbox
+	if outbox.PollInterval == 0 {
+		outbox.PollInterval = 20 * time.Millisecond
+	}
+	a, err := app.New(context.Background(), cfg, log, app.Options{
+		Now:     clock.Now,
+		SMTPTLS: smtpTLS(smtp),
+		Outbox:  outbox,
+		Argon2:  s.Argon2,
+	})
+	if err != nil {
+		tb.Fatalf("start app: %v", err)
+	}
+	srv := httptest.NewServer(a.Handler)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	if !s.NoWorker {
+		wg.Go(func() { a.RunOutbox(ctx) })
+	}
+	tb.Cleanup(func() {
+		srv.Close()
+		cancel()
+		wg.Wait()
+		a.Close()
+		if tb.Failed() {
+			tb.Logf("server log:\n%s", logs.String())
+		}
+	})
+	return &Env{App: a, HTTP: srv, SMTP: smtp, Clock: clock, DBPath: dbPath, logs: logs}
+}
+
+// URL is the server's base URL.
+func (e *Env) URL() string { return e.HTTP.URL }
+
+// Logs returns everything the server logged so far.
+func (e *Env) Logs() string { return e.logs.String() }
+
+// Response is a decoded GraphQL response with the HTTP status and headers.
+type Response struct {
+	Status int
+	Header http.Header
+	Data   map[string]json.RawMessage
+	Errors []GQLError
+	Body   []byte
+}
+
+// GQLError is one error of a response.
+type GQLError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code returns the first error's extensions.code, or "" when there is none.
+func (r *Response) Code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// Decode unmarshals data[field] into v, failing the test when it is missing.
+func (r *Response) Decode(tb testing.TB, field string, v any) {
+	tb.Helper()
+	raw, ok := r.Data[field]
+	if !ok || string(raw) == "null" {
+		tb.Fatalf("no data.%s in response %s", field, r.Body)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		tb.Fatalf("decode data.%s: %v", field, err)
+	}
+}
+
+// Query posts a GraphQL operation; token, when not empty, goes in the Authorization header.
+func (e *Env) Query(tb testing.TB, token, query string, vars map[string]any) *Response {
+	tb.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, e.URL()+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return e.Do(tb, req)
+}
+
+// Do sends a prepared request to the server and decodes the answer as GraphQL when it is JSON.
+func (e *Env) Do(tb testing.TB, req *http.Request) *Response {
+	tb.Helper()
+	resp, err := e.HTTP.Client().Do(req)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatalf("read response: %v", err)
+	}
+	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	if strings.Contains(resp.Header.Get("Content-Type"), "json") {
+		var decoded struct {
+			Data   map[string]json.RawMessage `json:"data"`
+			Errors []GQLError                 `json:"errors"`
+		}
+		if err := json.Unmarshal(b, &decoded); err != nil {
+			tb.Fatalf("response is not JSON: %v: %s", err, b)
+		}
+		r.Data, r.Errors = decoded.Data, decoded.Errors
+	}
+	return r
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

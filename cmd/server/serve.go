@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"latchkey/app"
+	"latchkey/config"
+)
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	envFile := fs.String("env-file", ".env", "`path` of the .env file to read settings from")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(getenv, *envFile)
+	if err != nil {
+		return fmt.Errorf("invalid settings:\n%w", err)
+	}
+	log := newLogger(cfg, stderr)
+	for _, w := range cfg.Warnings() {
+		log.Warn(w)
+	}
+	log.Debug("settings", "config", cfg)
+
+	a, err := app.New(ctx, cfg, log, app.Options{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr())
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
+	}
+	srv := &http.Server{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	printBanner(stdout, cfg, ln.Addr().String())
+
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { a.RunOutbox(workerCtx) })
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		log.Info("shutting down: finishing requests in flight and mail that is due")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		err = srv.Shutdown(shutdownCtx)
+		cancel()
+	}
+	stopWorker()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("stopped")
+	return err
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.Level()}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func printBanner(w io.Writer, cfg *config.Config, addr string) {
+	mail := "written to the log (MAIL_SERVER is not set)"
+	if !cfg.MailToLog() {
+		mail = fmt.Sprintf("SMTP %s", net.JoinHostPort(cfg.MailServer, fmt.Sprint(cfg.MailPort)))
+	}
+	base := "http://" + addr
+	fmt.Fprintf(w, `%s %s
+  listening   %s
+  database    %s
+  mail        %s
+  pages       %s/
+  graphql     %s/graphql
+  playground  %s/playground
+`, cfg.AppName, version(), base, databaseLabel(cfg.DatabaseURL), mail, base, base, base)
+}
+
+// databaseLabel names the database without any password the URL may hold.
+func databaseLabel(dbURL string) string {
+	if u, err := url.Parse(dbURL); err == nil && u.User != nil {
+		u.User = nil
+		return u.String()
+	}
+	return dbURL
+}
+
+func version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "dev"
+}

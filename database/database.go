@@ -1,0 +1,98 @@
+// Package database opens the ent client on SQLite or PostgreSQL from a DATABASE_URL.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "github.com/mattn/go-sqlite3"    // registers the "sqlite3" database/sql driver
+
+	"latchkey/ent"
+)
+
+// DB is an open database: the ent client and the pool beneath it.
+type DB struct {
+	Client  *ent.Client
+	SQL     *sql.DB
+	Dialect string
+}
+
+// Open connects to databaseURL ("sqlite:PATH" or "postgres://…") and checks that it answers.
+func Open(ctx context.Context, databaseURL string) (*DB, error) {
+	drv, dial, dsn, err := driverFor(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(drv, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if dial == dialect.SQLite {
+		// WAL lets readers run beside the one writer; more connections only queue on its lock.
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(16)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(10)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(dial, db)))
+	return &DB{Client: client, SQL: db, Dialect: dial}, nil
+}
+
+// Migrate creates or updates the tables to match the ent schema.
+func (d *DB) Migrate(ctx context.Context) error {
+	if err := d.Client.Schema.Create(ctx); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool.
+func (d *DB) Close() error { return d.Client.Close() }
+
+func driverFor(databaseURL string) (driver, dial, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(databaseURL, "sqlite:"):
+		path := strings.TrimPrefix(databaseURL, "sqlite:")
+		// The tutorial's SQLAlchemy form sqlite:///./blog.db means the file ./blog.db.
+		if strings.HasPrefix(path, "///") {
+			path = path[3:]
+		}
+		if path == "" {
+			return "", "", "", fmt.Errorf("DATABASE_URL: sqlite: needs a file path")
+		}
+		return "sqlite3", dialect.SQLite, SQLiteDSN(path), nil
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		return "pgx", dialect.Postgres, databaseURL, nil
+	}
+	return "", "", "", fmt.Errorf("DATABASE_URL: must start with sqlite: or postgres://")
+}
+
+// SQLiteDSN is the connection string for the SQLite file at path, tuned for a server:
+// foreign keys on (the database itself cascades deletes), WAL, a busy timeout so writers wait
+// instead of failing, and BEGIN IMMEDIATE so a transaction that reads before it writes cannot
+// fail half-way with SQLITE_BUSY.
+func SQLiteDSN(path string) string {
+	q := url.Values{}
+	q.Set("_fk", "1")
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}

@@ -1,0 +1,69 @@
+// Package server assembles Latchkey's HTTP handler: every route and the middleware around them.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+
+	"latchkey/account"
+	"latchkey/graph"
+)
+
+// Pinger is what readiness checks: the database.
+type Pinger interface {
+	PingContext(ctx context.Context) error
+}
+
+// Deps are what the HTTP layer needs.
+type Deps struct {
+	Accounts       *account.Service
+	DB             Pinger
+	Pages          http.Handler // the embedded web pages
+	Logger         *slog.Logger
+	AppName        string
+	TrustedProxies []netip.Prefix
+	HSTS           bool // FRONTEND_URL is https
+	Introspection  bool
+}
+
+// New returns the server's whole HTTP handler.
+func New(d Deps) http.Handler {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", graph.NewHandler(d.Accounts, graph.Options{Introspection: d.Introspection, Logger: d.Logger}))
+	mux.Handle("GET /playground", playground.Handler(d.AppName+" GraphQL playground", "/graphql"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeText(w, http.StatusOK, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := d.DB.PingContext(ctx); err != nil {
+			d.Logger.WarnContext(ctx, "readiness: database does not answer", "error", err)
+			writeText(w, http.StatusServiceUnavailable, "database unavailable")
+			return
+		}
+		writeText(w, http.StatusOK, "ready")
+	})
+	mux.Handle("/", d.Pages)
+
+	var h http.Handler = mux
+	h = clientIP(d.TrustedProxies)(h)
+	h = securityHeaders(d.HSTS)(h)
+	h = recoverPanics(d.Logger)(h)
+	h = requestID(h)
+	return h
+}
+
+func writeText(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body + "\n"))
+}
