@@ -1,0 +1,92 @@
+import {
+  SESSION_FIELDS,
+  bindForm,
+  byId,
+  checkNewPassword,
+  clearErrors,
+  clearSession,
+  gql,
+  requireSession,
+  saveSession,
+  showText,
+  signOut,
+  updateUser,
+} from "./app.js";
+
+const ME = "query Me { me { id username email createdAt } }";
+const CHANGE = `mutation ChangePassword($input: ChangePasswordInput!) {
+  changePassword(input: $input) { message session { ${SESSION_FIELDS} } }
+}`;
+const DELETE = "mutation DeleteAccount($input: DeleteAccountInput!) { deleteAccount(input: $input) { message } }";
+
+function showUser(user) {
+  byId("account-username").textContent = user.username;
+  byId("account-email").textContent = `(${user.email})`;
+  byId("change-username").value = user.email;
+}
+
+const session = requireSession();
+if (session) {
+  showUser(session.user);
+  byId("account-content").hidden = false;
+  // The stored user may be stale, and the token may have been revoked since it was stored;
+  // an UNAUTHENTICATED answer here ends the session inside gql.
+  gql(ME, {}, { auth: true })
+    .then(({ me }) => {
+      updateUser(me);
+      showUser(me);
+    })
+    .catch(() => {});
+}
+
+byId("sign-out").addEventListener("click", signOut);
+
+const changeForm = byId("change-form");
+const changeMessage = byId("change-message");
+bindForm(changeForm, {
+  submit: byId("change-submit"),
+  error: byId("change-error"),
+  async onSubmit({ currentPassword, newPassword, confirmPassword }) {
+    showText(changeMessage, "");
+    checkNewPassword(changeForm, "newPassword", newPassword, confirmPassword);
+    const data = await gql(CHANGE, { input: { currentPassword, newPassword } }, { auth: true });
+    // Every older token, this page's included, is revoked now: keep the fresh one.
+    saveSession(data.changePassword.session);
+    changeForm.reset();
+    showUser(data.changePassword.session.user);
+    showText(changeMessage, data.changePassword.message || "Your password has been changed.");
+  },
+});
+
+const deleteOpen = byId("delete-open");
+const deleteForm = byId("delete-form");
+
+const deleteError = byId("delete-error");
+
+function setDeleteOpen(open) {
+  deleteForm.hidden = !open;
+  deleteOpen.setAttribute("aria-expanded", String(open));
+  if (open) {
+    byId("delete-password").focus();
+  } else {
+    deleteForm.reset();
+    clearErrors(deleteForm, deleteError);
+    deleteOpen.focus();
+  }
+}
+
+deleteOpen.addEventListener("click", () => setDeleteOpen(deleteForm.hidden));
+byId("delete-cancel").addEventListener("click", () => setDeleteOpen(false));
+deleteForm.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") setDeleteOpen(false);
+});
+
+bindForm(deleteForm, {
+  submit: byId("delete-submit"),
+  error: deleteError,
+  async onSubmit({ password }) {
+    await gql(DELETE, { input: { password } }, { auth: true });
+    clearSession();
+    location.assign("/?deleted=1");
+  },
+});

@@ -1,0 +1,389 @@
+// Shared by every page: the GraphQL call, the stored session and the form helpers.
+
+export const SESSION_KEY = "latchkey.session";
+
+// SESSION_FIELDS selects everything the pages keep of a Session.
+export const SESSION_FIELDS = "accessToken tokenType expiresAt user { id username email createdAt }";
+const REQUEST_TIMEOUT_MS = 15000;
+
+// GqlError is what gql throws: the first GraphQL error, with its contract code.
+export class GqlError extends Error {
+  constructor({ code, message, field = null, retryAfter = null }) {
+    super(message);
+    this.name = "GqlError";
+    this.code = code;
+    this.field = field;
+    this.retryAfter = retryAfter;
+  }
+}
+
+// gql posts one operation to /graphql and returns its data, or throws a GqlError.
+// With auth, it sends the stored access token; a missing, expired or rejected token
+// ends the session and sends the browser to the sign-in page.
+export async function gql(query, variables = {}, { auth = false } = {}) {
+  const headers = { "Content-Type": "application/json", Accept: "application/json" };
+  if (auth) {
+    const session = getSession();
+    if (!session) {
+      endSession();
+      throw new GqlError({ code: "UNAUTHENTICATED", message: "Your session has ended. Please sign in again." });
+    }
+    headers.Authorization = `Bearer ${session.accessToken}`;
+  }
+
+  let response;
+  try {
+    response = await fetch("/graphql", {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ query, variables }),
+      credentials: "omit",
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch {
+    throw new GqlError({ code: "NETWORK_ERROR", message: "Could not reach the server. Check your connection and try again." });
+  }
+
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // A proxy's error page or an empty body: handled below as a server failure.
+  }
+
+  const first = body && Array.isArray(body.errors) ? body.errors[0] : null;
+  if (first) {
+    const ext = first.extensions || {};
+    const error = new GqlError({
+      code: ext.code || "INTERNAL_SERVER_ERROR",
+      message: first.message || "",
+      field: lastSegment(ext.field),
+      retryAfter: toSeconds(ext.retryAfter) ?? toSeconds(response.headers.get("Retry-After")),
+    });
+    if (auth && error.code === "UNAUTHENTICATED") {
+      endSession();
+    }
+    throw error;
+  }
+  if (response.status === 429) {
+    throw new GqlError({ code: "RATE_LIMITED", message: "", retryAfter: toSeconds(response.headers.get("Retry-After")) });
+  }
+  if (!response.ok || !body || !body.data) {
+    throw new GqlError({ code: "INTERNAL_SERVER_ERROR", message: "" });
+  }
+  return body.data;
+}
+
+// The server may name a nested input ("input.password"); the page only needs the last part.
+function lastSegment(field) {
+  if (typeof field !== "string" || field === "") return null;
+  return field.split(".").pop();
+}
+
+function toSeconds(value) {
+  const n = Math.ceil(Number(value));
+  return value !== null && value !== undefined && value !== "" && Number.isFinite(n) && n > 0 ? n : null;
+}
+
+// errorText turns an error into the sentence a person reads.
+export function errorText(error) {
+  switch (error && error.code) {
+    case "RATE_LIMITED":
+      if (!error.retryAfter) return "Too many requests, try again later.";
+      return `Too many requests, try again in ${error.retryAfter} ${error.retryAfter === 1 ? "second" : "seconds"}`;
+    case "NETWORK_ERROR":
+    case "STORAGE_ERROR":
+      return error.message;
+    case "INVALID_RESET_TOKEN":
+      return "This reset link is invalid or has expired.";
+    case "BAD_USER_INPUT":
+    case "UNAUTHENTICATED":
+      if (error.message) return error.message;
+      break;
+  }
+  return "Something went wrong on our side. Please try again.";
+}
+
+// --- Session -------------------------------------------------------------------------------
+
+function readStored() {
+  try {
+    return JSON.parse(sessionStorage.getItem(SESSION_KEY));
+  } catch {
+    return null;
+  }
+}
+
+function isExpired(session) {
+  const expires = Date.parse(session.expiresAt);
+  return !Number.isFinite(expires) || expires <= Date.now();
+}
+
+function isWellFormed(session) {
+  return Boolean(
+    session &&
+      typeof session.accessToken === "string" &&
+      session.accessToken !== "" &&
+      typeof session.expiresAt === "string" &&
+      session.user &&
+      typeof session.user.username === "string" &&
+      typeof session.user.email === "string",
+  );
+}
+
+// getSession returns the stored session while it is still valid; an expired or
+// damaged one is removed.
+export function getSession() {
+  const session = readStored();
+  if (session === null) return null;
+  if (!isWellFormed(session) || isExpired(session)) {
+    clearSession();
+    return null;
+  }
+  return session;
+}
+
+// saveSession stores a Session as returned by login, register or changePassword.
+export function saveSession(session) {
+  if (!isWellFormed(session)) throw new GqlError({ code: "INTERNAL_SERVER_ERROR", message: "" });
+  try {
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+  } catch {
+    throw new GqlError({
+      code: "STORAGE_ERROR",
+      message: "Your browser refused to keep the session. Allow site storage and try again.",
+    });
+  }
+}
+
+// updateUser replaces the user kept with the session, e.g. after asking `me`.
+export function updateUser(user) {
+  const session = getSession();
+  if (session) saveSession({ ...session, user });
+}
+
+export function clearSession() {
+  try {
+    sessionStorage.removeItem(SESSION_KEY);
+  } catch {
+    // Storage is unavailable, so there is nothing to clear.
+  }
+}
+
+// signOut forgets the session and goes to the sign-in page.
+export function signOut() {
+  clearSession();
+  location.assign("/login");
+}
+
+// endSession is for a session the server or the clock has ended, as opposed to signing out.
+function endSession() {
+  clearSession();
+  location.assign("/login?expired=1");
+}
+
+// requireSession returns the session, or sends the browser to the sign-in page and returns null.
+// While the page stays open, it keeps checking, so the page ends with the session.
+export function requireSession() {
+  const hadOne = readStored() !== null;
+  const session = getSession();
+  if (!session) {
+    if (hadOne) endSession();
+    else location.assign("/login");
+    return null;
+  }
+  scheduleExpiryCheck(session);
+  // A page restored from the back-forward cache after signing out must not show the account.
+  addEventListener("pageshow", (event) => {
+    if (event.persisted && !getSession()) location.replace("/login");
+  });
+  return session;
+}
+
+// The check follows the stored session, which changePassword replaces with a later one; waits are
+// capped because setTimeout cannot wait longer than about 24 days.
+function scheduleExpiryCheck(session) {
+  const left = Date.parse(session.expiresAt) - Date.now();
+  setTimeout(() => {
+    const current = getSession();
+    if (current) scheduleExpiryCheck(current);
+    else endSession();
+  }, Math.min(Math.max(left + 500, 500), 60 * 60 * 1000));
+}
+
+// --- Pages and forms ---------------------------------------------------------------------
+
+export function byId(id) {
+  return document.getElementById(id);
+}
+
+// showText puts text in an element and shows it, or hides it when text is empty.
+export function showText(element, text) {
+  if (!element) return;
+  element.textContent = text || "";
+  element.hidden = !text;
+}
+
+// queryFlag reads a marker such as ?reset=1 from the address.
+export function queryFlag(name) {
+  return new URLSearchParams(location.search).get(name) === "1";
+}
+
+// codePoints counts characters the way the server does, so an emoji is one character.
+export function codePoints(text) {
+  return [...text].length;
+}
+
+// FieldError is a problem with one input, found before anything is sent.
+export class FieldError extends Error {
+  constructor(field, message) {
+    super(message);
+    this.name = "FieldError";
+    this.code = "BAD_USER_INPUT";
+    this.field = field;
+  }
+}
+
+// checkNewPassword applies the contract's length rule and, when a confirmation is given, the match.
+// field is the data-field of the new-password input; the form carries the limits as data attributes.
+export function checkNewPassword(form, field, password, confirmation) {
+  const min = Number(form.dataset.minLength) || 8;
+  const max = Number(form.dataset.maxLength) || 128;
+  const length = codePoints(password);
+  if (length < min) throw new FieldError(field, `Password must be at least ${min} characters.`);
+  if (length > max) throw new FieldError(field, `Password must be at most ${max} characters.`);
+  if (confirmation !== undefined && password !== confirmation) {
+    throw new FieldError("confirmPassword", "Passwords do not match");
+  }
+}
+
+function fieldInput(form, field) {
+  if (!field) return null;
+  return [...form.querySelectorAll("[data-field]")].find((input) => input.dataset.field === field) || null;
+}
+
+function fieldErrorElement(input) {
+  return input && input.id ? byId(`${input.id}-error`) : null;
+}
+
+function setFieldError(input, message) {
+  const slot = fieldErrorElement(input);
+  input.setAttribute("aria-invalid", "true");
+  showText(slot, message);
+}
+
+// clearErrors empties the form's alert and every field message.
+export function clearErrors(form, errorElement) {
+  showText(errorElement, "");
+  for (const input of form.querySelectorAll("[aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    showText(fieldErrorElement(input), "");
+  }
+}
+
+// MissingFields lists every required input left empty, so that all are marked at once.
+class MissingFields extends Error {
+  constructor(errors) {
+    super(errors.map((e) => e.message).join(" "));
+    this.name = "MissingFields";
+    this.code = "BAD_USER_INPUT";
+    this.errors = errors;
+  }
+}
+
+// showError writes a form's error: always in the form's alert, and also next to each input it
+// concerns; the first of those gets focus, so a keyboard user lands where the fix is.
+export function showError(form, errorElement, error, messages = {}) {
+  const text = (error && messages[error.code]) || errorText(error);
+  showText(errorElement, text);
+  const fieldErrors = error instanceof MissingFields ? error.errors : [{ field: error && error.field, message: text }];
+  let first = null;
+  for (const { field, message } of fieldErrors) {
+    const input = fieldInput(form, field);
+    if (!input) continue;
+    setFieldError(input, message);
+    first = first || input;
+  }
+  if (first) first.focus();
+}
+
+// lockForm disables or re-enables every control of a form, for a state the page
+// decides (such as an unusable reset link) rather than a request in flight.
+export function lockForm(form, locked) {
+  form.dataset.locked = locked ? "true" : "";
+  for (const control of form.elements) control.disabled = locked;
+}
+
+function setBusy(form, button, busy) {
+  form.setAttribute("aria-busy", busy ? "true" : "false");
+  if (busy) {
+    button.dataset.idleLabel = button.textContent;
+    if (button.dataset.busyLabel) button.textContent = button.dataset.busyLabel;
+  } else if (button.dataset.idleLabel) {
+    button.textContent = button.dataset.idleLabel;
+  }
+  button.disabled = busy || form.dataset.locked === "true";
+}
+
+// bindForm runs onSubmit(values) when the form is sent, with the submit button disabled
+// meanwhile, and shows what it throws. values maps each input's data-field to its value.
+// messages replaces the shown text for given error codes. The button starts disabled in the
+// HTML and is enabled here, so nothing can be pressed before the script is ready.
+export function bindForm(form, { submit, error, onSubmit, messages = {} }) {
+  let running = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (running || form.dataset.locked === "true") return;
+    running = true;
+    clearErrors(form, error);
+    setBusy(form, submit, true);
+    try {
+      hidePasswords(form);
+      const values = {};
+      const missing = [];
+      for (const input of form.querySelectorAll("[data-field]")) {
+        // Spaces around an email or a name are typing slips; in a password they are the password.
+        const value = "password" in input.dataset ? input.value : input.value.trim();
+        if (input.required && value === "") {
+          missing.push(new FieldError(input.dataset.field, input.dataset.missing || "Fill in this field."));
+        }
+        values[input.dataset.field] = value;
+      }
+      if (missing.length > 0) throw new MissingFields(missing);
+      await onSubmit(values);
+    } catch (err) {
+      showError(form, error, err, messages);
+    } finally {
+      running = false;
+      setBusy(form, submit, false);
+    }
+  });
+  for (const input of form.querySelectorAll("[data-field]")) {
+    // A field's message goes away once the person edits that field.
+    input.addEventListener("input", () => {
+      if (input.getAttribute("aria-invalid")) {
+        input.removeAttribute("aria-invalid");
+        showText(fieldErrorElement(input), "");
+      }
+    });
+  }
+  const toggle = form.querySelector("[data-show-passwords]");
+  if (toggle) {
+    toggle.disabled = form.dataset.locked === "true";
+    toggle.addEventListener("change", () => {
+      for (const input of form.querySelectorAll("[data-password]")) {
+        input.type = toggle.checked ? "text" : "password";
+      }
+    });
+  }
+  submit.disabled = form.dataset.locked === "true";
+}
+
+// Password managers only save what sits in a password field, so fields shown as text go back
+// to hidden when the form is sent.
+function hidePasswords(form) {
+  const toggle = form.querySelector("[data-show-passwords]");
+  if (!toggle || !toggle.checked) return;
+  toggle.checked = false;
+  for (const input of form.querySelectorAll("[data-password]")) input.type = "password";
+}

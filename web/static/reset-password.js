@@ -1,0 +1,84 @@
+import { bindForm, byId, checkNewPassword, gql, lockForm, showText } from "./app.js";
+
+const CHECK = "query CheckResetToken($token: String!) { checkResetToken(token: $token) { valid expiresAt } }";
+const RESET = "mutation ResetPassword($input: ResetPasswordInput!) { resetPassword(input: $input) { message } }";
+
+const form = byId("reset-form");
+const status = byId("reset-status");
+const newLink = byId("request-new-link-row");
+
+// The link in the email carries the token in the fragment; older links may use the query.
+// Either way it leaves the address bar at once, so that it stays out of history, bookmarks
+// and screenshots.
+function takeToken() {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
+  const fromQuery = new URLSearchParams(location.search).get("token");
+  if (location.hash || location.search) history.replaceState(null, "", location.pathname);
+  return (fromHash || fromQuery || "").trim();
+}
+
+function showProblem(text) {
+  status.classList.remove("info");
+  status.classList.add("error");
+  showText(status, text);
+  newLink.hidden = false;
+  lockForm(form, true);
+  byId("request-new-link").focus();
+}
+
+function showInfo(text) {
+  status.classList.remove("error");
+  status.classList.add("info");
+  showText(status, text);
+}
+
+const token = takeToken();
+
+// Pasting a link into this tab while the page is open changes only the fragment, which loads
+// nothing; start over so the new token is read.
+addEventListener("hashchange", () => location.reload());
+
+bindForm(form, {
+  submit: byId("reset-submit"),
+  error: byId("reset-error"),
+  async onSubmit({ newPassword, confirmPassword }) {
+    checkNewPassword(form, "newPassword", newPassword, confirmPassword);
+    try {
+      await gql(RESET, { input: { token, newPassword } });
+    } catch (err) {
+      if (err.code === "INVALID_RESET_TOKEN" || (err.code === "BAD_USER_INPUT" && err.field === "token")) {
+        showProblem("This reset link is invalid or has expired.");
+        return;
+      }
+      throw err;
+    }
+    location.assign("/login?reset=1");
+  },
+});
+
+if (!token) {
+  showProblem("This reset link is incomplete. Open the link from your email again, or request a new one.");
+} else {
+  lockForm(form, true);
+  showInfo("Checking your link…");
+  try {
+    const { checkResetToken: check } = await gql(CHECK, { token });
+    if (check.valid) {
+      const until = check.expiresAt ? new Date(check.expiresAt) : null;
+      showInfo(
+        until && !Number.isNaN(until.getTime())
+          ? `Choose a new password before ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}, when this link expires.`
+          : "",
+      );
+      lockForm(form, false);
+      byId("new-password").focus();
+    } else {
+      showProblem("This reset link is invalid or has expired.");
+    }
+  } catch {
+    // The check only spares the person a form that cannot work; when it cannot be made,
+    // the form stays usable and the reset itself gives the answer.
+    showInfo("");
+    lockForm(form, false);
+  }
+}

@@ -1,0 +1,146 @@
+// Package web serves the browser pages: plain HTML, one stylesheet and small script modules,
+// embedded in the binary. The pages talk to /graphql with fetch; nothing here knows the API.
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+)
+
+// PasswordMaxLength is the longest password the contract accepts, in Unicode characters.
+const PasswordMaxLength = 128
+
+//go:embed pages/*.html static
+var content embed.FS
+
+// routes maps each page's path to its template in pages/.
+var routes = map[string]string{
+	"/":                "index.html",
+	"/login":           "login.html",
+	"/register":        "register.html",
+	"/forgot-password": "forgot-password.html",
+	"/reset-password":  "reset-password.html",
+	"/account":         "account.html",
+}
+
+// assetTypes lists the asset kinds we ship; a file of any other kind fails New, so that nothing
+// is ever served with a guessed Content-Type.
+var assetTypes = map[string]string{
+	".js":  "text/javascript; charset=utf-8",
+	".css": "text/css; charset=utf-8",
+	".svg": "image/svg+xml",
+}
+
+// The policy allows only our own files: no inline script or style, no framing, and no native form
+// submission, so a form pressed before its script has loaded goes nowhere.
+const contentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; " +
+	"form-action 'none'; object-src 'none'"
+
+type pageData struct {
+	AppName           string
+	PasswordMinLength int
+	PasswordMaxLength int
+}
+
+type asset struct {
+	body        []byte
+	contentType string
+	etag        string
+}
+
+type handler struct {
+	pages  map[string][]byte
+	assets map[string]asset
+}
+
+// New renders the pages once and returns the handler that serves them and their assets.
+// appName is shown in every page; passwordMinLength (1 to PasswordMaxLength) is what the
+// forms check before sending a new password.
+func New(appName string, passwordMinLength int) (http.Handler, error) {
+	if strings.TrimSpace(appName) == "" {
+		return nil, errors.New("web: app name is empty")
+	}
+	if passwordMinLength < 1 || passwordMinLength > PasswordMaxLength {
+		return nil, fmt.Errorf("web: password min length %d is outside 1..%d", passwordMinLength, PasswordMaxLength)
+	}
+	data := pageData{AppName: appName, PasswordMinLength: passwordMinLength, PasswordMaxLength: PasswordMaxLength}
+	h := &handler{pages: make(map[string][]byte, len(routes)), assets: make(map[string]asset)}
+	for route, name := range routes {
+		tmpl, err := template.ParseFS(content, "pages/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", name, err)
+		}
+		var buf bytes.Buffer
+		if err := tmpl.Execute(&buf, data); err != nil {
+			return nil, fmt.Errorf("web: render %s: %w", name, err)
+		}
+		h.pages[route] = buf.Bytes()
+	}
+	err := fs.WalkDir(content, "static", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		contentType, ok := assetTypes[path.Ext(name)]
+		if !ok {
+			return fmt.Errorf("web: %s: no content type for this kind of file", name)
+		}
+		body, err := content.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(body)
+		h.assets["/"+name] = asset{body: body, contentType: contentType, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	header := w.Header()
+	header.Set("X-Content-Type-Options", "nosniff")
+	header.Set("Content-Security-Policy", contentSecurityPolicy)
+	header.Set("X-Frame-Options", "DENY")
+	// The reset page may carry its token in the query until its script removes it; no request
+	// made from that page may pass the address on.
+	if r.URL.Path == "/reset-password" {
+		header.Set("Referrer-Policy", "no-referrer")
+	} else {
+		header.Set("Referrer-Policy", "same-origin")
+	}
+
+	page, isPage := h.pages[r.URL.Path]
+	file, isAsset := h.assets[r.URL.Path]
+	if !isPage && !isAsset {
+		http.Error(w, "404 page not found", http.StatusNotFound)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		header.Set("Allow", "GET, HEAD")
+		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if isPage {
+		header.Set("Content-Type", "text/html; charset=utf-8")
+		header.Set("Cache-Control", "no-store")
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(page))
+		return
+	}
+	// Asset URLs carry no version, so browsers revalidate every time; the ETag makes that a 304.
+	header.Set("Content-Type", file.contentType)
+	header.Set("Cache-Control", "no-cache")
+	header.Set("ETag", file.etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(file.body))
+}
