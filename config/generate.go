@@ -1,0 +1,3 @@
+package config
+
+//go:generate go -C .. run ./cmd/settingsdoc README.md .env.example
