@@ -8,8 +8,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
-
 	"latchkey/account"
 	"latchkey/graph"
 )
@@ -38,7 +36,7 @@ func New(d Deps) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", graph.NewHandler(d.Accounts, graph.Options{Introspection: d.Introspection, Logger: d.Logger}))
-	mux.Handle("GET /playground", playground.Handler(d.AppName+" GraphQL playground", "/graphql"))
+	mux.Handle("GET /playground", playgroundHandler(d.AppName+" GraphQL playground"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusOK, "ok")
 	})

@@ -3,6 +3,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +15,11 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
@@ -22,12 +28,21 @@ func main() {
 // run is the whole program, with its surroundings passed in so that tests can run it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+	if len(args) > 0 {
+		switch a := args[0]; {
+		case a == "-h" || a == "-help" || a == "--help":
+			cmd, args = "help", args[1:]
+		case a != "" && a[0] != '-':
+			cmd, args = a, args[1:]
+		}
 	}
 	switch cmd {
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
+	case "createuser":
+		return createUser(ctx, args, getenv, stdin, stdout, stderr)
+	case "populate":
+		return populate(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "latchkey", version())
 		return nil
@@ -43,9 +58,13 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: server [command]
 
 Commands:
-  serve     run the account server (the default)
-  version   print the version
-  help      print this help
+  serve       run the account server (the default)
+  createuser  create an account (--email, --username; password asked on the terminal)
+  populate    create sample accounts for development
+  version     print the version
+  help        print this help
+
+Run "server COMMAND --help" for a command's options.
 
 Settings come from the environment and from a .env file in the working directory.
 `)

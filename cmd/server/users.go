@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"latchkey/account"
+	"latchkey/app"
+	"latchkey/config"
+)
+
+// openApp loads the settings and opens the database and service, for commands that do not serve.
+func openApp(ctx context.Context, getenv func(string) string, envFile string, stderr io.Writer) (*app.App, error) {
+	cfg, err := config.Load(getenv, envFile)
+	if err != nil {
+		return nil, fmt.Errorf("invalid settings:\n%w", err)
+	}
+	log := newLogger(cfg, stderr)
+	if cfg.Level() < slog.LevelWarn {
+		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	return app.New(ctx, cfg, log, app.Options{})
+}
+
+func createUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("createuser", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: server createuser --email EMAIL --username NAME\n\n"+
+			"Creates an account. The password is asked for on the terminal without echo,\n"+
+			"or read from the first line of standard input when that is not a terminal.\n\n")
+		fs.PrintDefaults()
+	}
+	emailAddr := fs.String("email", "", "email address of the new account (required)")
+	username := fs.String("username", "", "username of the new account (required)")
+	envFile := fs.String("env-file", ".env", "`path` of the .env file to read settings from")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *emailAddr == "" || *username == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return errors.New("createuser needs --email and --username")
+	}
+	password, err := readPassword(stdin, stderr)
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, getenv, *envFile, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.Accounts.CreateUser(ctx, *username, *emailAddr, password)
+	if err != nil {
+		return userError(err)
+	}
+	fmt.Fprintf(stdout, "created user %d: %s <%s>\n", u.ID, u.Username, u.Email)
+	return nil
+}
+
+// readPassword asks twice on a terminal, without echo; otherwise it reads one line.
+func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(stderr, "Password: ")
+		first, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		fmt.Fprint(stderr, "Password (again): ")
+		second, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if string(first) != string(second) {
+			return "", errors.New("the passwords do not match")
+		}
+		return string(first), nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", errors.New("no password on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// userError shows a rule's message (and the field at fault) instead of its code.
+func userError(err error) error {
+	var e *account.Error
+	if errors.As(err, &e) && e.Code != account.CodeInternal {
+		if e.Field != "" {
+			return fmt.Errorf("%s: %s", e.Field, e.Message)
+		}
+		return errors.New(e.Message)
+	}
+	return err
+}
+
+var sampleUsers = []struct{ username, email string }{
+	{"alice", "alice@example.com"},
+	{"bob", "bob@example.com"},
+	{"carol", "carol@example.com"},
+	{"dave", "dave@example.com"},
+}
+
+func populate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("populate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: server populate\n\n"+
+			"Creates sample accounts for development and prints them with their password.\n"+
+			"Accounts that exist already are left alone. Refused when APP_ENV=production.\n\n")
+		fs.PrintDefaults()
+	}
+	envFile := fs.String("env-file", ".env", "`path` of the .env file to read settings from")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, err := openApp(ctx, getenv, *envFile, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if a.Config.Production() {
+		return errors.New("populate makes accounts with a published password: refused with APP_ENV=production")
+	}
+	password := "sample-" + rand.Text()[:12]
+	fmt.Fprintf(stdout, "sample accounts (password %s):\n", password)
+	for _, s := range sampleUsers {
+		u, err := a.Accounts.CreateUser(ctx, s.username, s.email, password)
+		var e *account.Error
+		if errors.As(err, &e) && e.Code == account.CodeBadUserInput {
+			fmt.Fprintf(stdout, "  %-6s %-18s already exists, left alone\n", s.username, s.email)
+			continue
+		}
+		if err != nil {
+			return userError(err)
+		}
+		fmt.Fprintf(stdout, "  %-6s %-18s created (id %d)\n", u.Username, u.Email, u.ID)
+	}
+	return nil
+}

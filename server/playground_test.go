@@ -1,0 +1,55 @@
+package server
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"latchkey/graph"
+)
+
+func TestPlaygroundExampleIsValidAndCoversEveryOperation(t *testing.T) {
+	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
+	doc, errs := gqlparser.LoadQuery(schema, exampleDocument)
+	if errs != nil {
+		t.Fatalf("example document does not validate: %v", errs)
+	}
+	used := map[string]bool{}
+	for _, op := range doc.Operations {
+		for _, sel := range op.SelectionSet {
+			if f, ok := sel.(*ast.Field); ok {
+				used[f.Name] = true
+			}
+		}
+	}
+	for _, root := range []*ast.Definition{schema.Query, schema.Mutation} {
+		for _, f := range root.Fields {
+			if !strings.HasPrefix(f.Name, "__") && !used[f.Name] {
+				t.Errorf("the example does not show %s.%s", root.Name, f.Name)
+			}
+		}
+	}
+}
+
+func TestPlaygroundOpensWithTheExample(t *testing.T) {
+	h := playgroundHandler("Latchkey")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/playground", nil))
+	if rec.Code != http.StatusFound {
+		t.Fatalf("status = %d, want a redirect to the example", rec.Code)
+	}
+	loc, err := url.Parse(rec.Header().Get("Location"))
+	if err != nil || loc.Query().Get("query") != exampleDocument {
+		t.Fatalf("redirect does not carry the example: %q", rec.Header().Get("Location"))
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, loc.String(), nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "GraphiQL") {
+		t.Fatalf("GraphiQL page: status %d", rec.Code)
+	}
+}
