@@ -1,0 +1,291 @@
+// Package emailtest runs a real SMTP server on the loopback interface for tests and
+// load tools, recording every message it accepts.
+package emailtest
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// Credentials are the username and password a server requires.
+type Credentials struct {
+	Username, Password string
+}
+
+// Options configures a Server.
+type Options struct {
+	StartTLS    bool          // offer STARTTLS with a self-signed certificate
+	ImplicitTLS bool          // speak TLS from the first byte (SMTPS)
+	Auth        *Credentials  // when set, require AUTH PLAIN with these credentials
+	Delay       time.Duration // how long each message waits before the server answers DATA
+	FailFirst   int           // reject the first N messages with a temporary 451 error
+}
+
+// Received is one message the server accepted.
+type Received struct {
+	From       string
+	To         []string
+	Data       []byte
+	AuthUser   string  // username of a successful AUTH, empty without AUTH
+	TLS        bool    // whether the message came over TLS (implicit or STARTTLS)
+	Parsed     *Parsed // nil when Data is not a parseable message
+	ParseError error
+}
+
+// Server is an SMTP server listening on 127.0.0.1.
+type Server struct {
+	opts      Options
+	srv       *smtp.Server
+	ln        net.Listener
+	rootCAs   *x509.CertPool
+	serveDone chan struct{}
+	closing   chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+	sessions  sync.WaitGroup
+
+	mu       sync.Mutex
+	closed   bool
+	msgs     []Received
+	rejected int
+	changed  chan struct{} // closed and replaced whenever a message arrives
+}
+
+// Start starts a server for the test and closes it when the test ends.
+func Start(tb testing.TB, opts Options) *Server {
+	tb.Helper()
+	s, err := StartServer(opts)
+	if err != nil {
+		tb.Fatalf("emailtest: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Errorf("emailtest: close: %v", err)
+		}
+	})
+	return s
+}
+
+// StartServer starts a server outside of a test; the caller must Close it.
+func StartServer(opts Options) (*Server, error) {
+	tlsCfg, pool, err := selfSigned()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:      opts,
+		ln:        ln,
+		rootCAs:   pool,
+		serveDone: make(chan struct{}),
+		closing:   make(chan struct{}),
+		changed:   make(chan struct{}),
+	}
+	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true // so AUTH can be tested without TLS
+	srv.ReadTimeout = 30 * time.Second
+	srv.WriteTimeout = 30 * time.Second
+	srv.MaxMessageBytes = 10 << 20
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	if opts.StartTLS {
+		srv.TLSConfig = tlsCfg
+	}
+	if opts.ImplicitTLS {
+		ln = tls.NewListener(ln, tlsCfg)
+	}
+	s.srv = srv
+	go func() {
+		defer close(s.serveDone)
+		_ = srv.Serve(ln)
+	}()
+	return s, nil
+}
+
+// Close stops the server and waits for its sessions to end.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		close(s.closing)
+		if err := s.srv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			s.closeErr = err
+		}
+		// go-smtp misses a listener that Serve has not registered yet; closing it
+		// here too makes sure Serve returns.
+		_ = s.ln.Close()
+		<-s.serveDone
+		s.sessions.Wait()
+	})
+	return s.closeErr
+}
+
+// Host is the server's IP address, 127.0.0.1.
+func (s *Server) Host() string { return "127.0.0.1" }
+
+// Port is the port the server listens on.
+func (s *Server) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+
+// Addr is host:port.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// RootCAs trusts the server's self-signed certificate.
+func (s *Server) RootCAs() *x509.CertPool { return s.rootCAs }
+
+// Count is the number of messages accepted so far.
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.msgs)
+}
+
+// Messages returns a copy of the messages accepted so far.
+func (s *Server) Messages() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received(nil), s.msgs...)
+}
+
+// Wait blocks until at least n messages arrived and returns them; it fails the
+// test after timeout.
+func (s *Server) Wait(tb testing.TB, n int, timeout time.Duration) []Received {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	msgs, err := s.WaitContext(ctx, n)
+	if err != nil {
+		tb.Fatalf("emailtest: waited %v for %d messages, got %d", timeout, n, len(msgs))
+	}
+	return msgs
+}
+
+// WaitContext blocks until at least n messages arrived or ctx is done, and returns
+// the messages received so far.
+func (s *Server) WaitContext(ctx context.Context, n int) ([]Received, error) {
+	for {
+		s.mu.Lock()
+		msgs, changed := append([]Received(nil), s.msgs...), s.changed
+		s.mu.Unlock()
+		if len(msgs) >= n {
+			return msgs, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return msgs, ctx.Err()
+		}
+	}
+}
+
+func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errors.New("server is closing")
+	}
+	s.sessions.Add(1)
+	// go-smtp starts a new session after STARTTLS, so this sees the upgraded connection.
+	_, isTLS := c.TLSConnectionState()
+	return &session{srv: s, tls: isTLS}, nil
+}
+
+// accept records a message, or rejects it while FailFirst lasts.
+func (s *Server) accept(r Received) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rejected < s.opts.FailFirst {
+		s.rejected++
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, try again later"}
+	}
+	s.msgs = append(s.msgs, r)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	return nil
+}
+
+// session is one SMTP connection's state.
+type session struct {
+	srv      *Server
+	done     sync.Once // go-smtp may log a session out twice when STARTTLS races Close
+	tls      bool
+	authUser string
+	from     string
+	to       []string
+}
+
+func (ss *session) AuthMechanisms() []string {
+	if ss.srv.opts.Auth == nil {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (ss *session) Auth(mech string) (sasl.Server, error) {
+	want := ss.srv.opts.Auth
+	if want == nil || mech != sasl.Plain {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
+	return sasl.NewPlainServer(func(_, username, password string) error {
+		if username != want.Username || password != want.Password {
+			return smtp.ErrAuthFailed
+		}
+		ss.authUser = username
+		return nil
+	}), nil
+}
+
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	if ss.srv.opts.Auth != nil && ss.authUser == "" {
+		return smtp.ErrAuthRequired
+	}
+	ss.from = from
+	return nil
+}
+
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *session) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if d := ss.srv.opts.Delay; d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ss.srv.closing:
+			return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Server shutting down"}
+		}
+	}
+	rec := Received{From: ss.from, To: append([]string(nil), ss.to...), Data: data, AuthUser: ss.authUser, TLS: ss.tls}
+	rec.Parsed, rec.ParseError = Parse(data)
+	return ss.srv.accept(rec)
+}
+
+func (ss *session) Reset() {
+	ss.from, ss.to = "", nil
+}
+
+func (ss *session) Logout() error {
+	ss.done.Do(ss.srv.sessions.Done)
+	return nil
+}

@@ -1,0 +1,4 @@
+package email
+
+// HumanDuration exposes humanDuration to the external tests.
+var HumanDuration = humanDuration

@@ -1,0 +1,211 @@
+package email
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// Default timeouts of SMTPConfig.
+const (
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultSendTimeout    = 30 * time.Second
+)
+
+// SMTPConfig configures the SMTP transport.
+//
+// TLS modes: UseSSL is implicit TLS from the first byte (SMTPS, port 465); UseTLS
+// requires STARTTLS and never falls back to plain text; neither is plain SMTP. When
+// both are set, UseSSL wins because it is the stricter of the two.
+type SMTPConfig struct {
+	Host     string
+	Port     int
+	Username string // SMTP AUTH is used only when Username is not empty
+	Password string
+	From     string
+	UseTLS   bool
+	UseSSL   bool
+
+	// ConnectTimeout bounds the dial and each command; SendTimeout bounds a whole send.
+	ConnectTimeout time.Duration
+	SendTimeout    time.Duration
+
+	// TLSConfig is optional; its ServerName defaults to Host.
+	TLSConfig *tls.Config
+}
+
+// SMTPTransport sends each message over its own SMTP connection.
+type SMTPTransport struct {
+	cfg    SMTPConfig
+	tls    *tls.Config
+	from   *mail.Address
+	domain string
+}
+
+// NewSMTPTransport validates cfg and returns a transport; it does not connect.
+func NewSMTPTransport(cfg SMTPConfig) (*SMTPTransport, error) {
+	if cfg.Host == "" {
+		return nil, errors.New("email: SMTP host is empty")
+	}
+	if cfg.Port < 1 || cfg.Port > 65535 {
+		return nil, fmt.Errorf("email: SMTP port %d is out of range", cfg.Port)
+	}
+	if cfg.Username == "" && cfg.Password != "" {
+		return nil, errors.New("email: SMTP password is set without a username")
+	}
+	from, err := mail.ParseAddress(cfg.From)
+	if err != nil {
+		return nil, fmt.Errorf("email: invalid sender address %q: %w", cfg.From, err)
+	}
+	if cfg.ConnectTimeout < 0 || cfg.SendTimeout < 0 {
+		return nil, errors.New("email: SMTP timeouts must not be negative")
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.SendTimeout == 0 {
+		cfg.SendTimeout = DefaultSendTimeout
+	}
+	if cfg.UseSSL {
+		cfg.UseTLS = false
+	}
+
+	tc := &tls.Config{}
+	if cfg.TLSConfig != nil {
+		tc = cfg.TLSConfig.Clone()
+	}
+	if tc.ServerName == "" {
+		tc.ServerName = cfg.Host
+	}
+	if tc.MinVersion == 0 {
+		tc.MinVersion = tls.VersionTLS12
+	}
+	cfg.TLSConfig = nil
+
+	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
+	return &SMTPTransport{cfg: cfg, tls: tc, from: from, domain: domain}, nil
+}
+
+// Send delivers m as multipart/alternative (text/plain, then text/html) over a new
+// connection. It gives up when ctx is done or SendTimeout has passed.
+func (t *SMTPTransport) Send(ctx context.Context, m Message) error {
+	msg, err := t.build(m)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, t.cfg.SendTimeout)
+	defer cancel()
+
+	// go-mail honours ctx only while dialing, so the connection is closed when ctx
+	// ends to stop a stalled conversation too.
+	var stop func() bool
+	defer func() {
+		if stop != nil {
+			stop()
+		}
+	}()
+	dial := func(dctx context.Context, network, addr string) (net.Conn, error) {
+		d := &net.Dialer{}
+		var conn net.Conn
+		var err error
+		if t.cfg.UseSSL {
+			conn, err = (&tls.Dialer{NetDialer: d, Config: t.tls}).DialContext(dctx, network, addr)
+		} else {
+			conn, err = d.DialContext(dctx, network, addr)
+		}
+		if err != nil {
+			return nil, err
+		}
+		stop = context.AfterFunc(ctx, func() { _ = conn.Close() })
+		return conn, nil
+	}
+
+	client, err := gomail.NewClient(t.cfg.Host, t.options(dial)...)
+	if err != nil {
+		return t.fail(ctx, err)
+	}
+	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		return t.fail(ctx, err)
+	}
+	return nil
+}
+
+func (t *SMTPTransport) options(dial gomail.DialContextFunc) []gomail.Option {
+	opts := []gomail.Option{
+		gomail.WithPort(t.cfg.Port),
+		gomail.WithTimeout(t.cfg.ConnectTimeout),
+		gomail.WithTLSConfig(t.tls),
+		gomail.WithDialContextFunc(dial),
+	}
+	switch {
+	case t.cfg.UseSSL:
+		// The dialer does the TLS handshake; SSL mode only stops go-mail trying STARTTLS.
+		opts = append(opts, gomail.WithSSL())
+	case t.cfg.UseTLS:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	}
+	if t.cfg.Username != "" {
+		// PLAIN and LOGIN refuse to run over an unencrypted link except to localhost.
+		opts = append(opts,
+			gomail.WithOpportunisticSMTPAuth(gomail.SMTPAuthPlain, gomail.SMTPAuthLogin),
+			gomail.WithUsername(t.cfg.Username),
+			gomail.WithPassword(t.cfg.Password),
+		)
+	}
+	return opts
+}
+
+func (t *SMTPTransport) build(m Message) (*gomail.Msg, error) {
+	if m.Text == "" && m.HTML == "" {
+		return nil, errors.New("email: message has no body")
+	}
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+	msg.FromMailAddress(t.from)
+	if err := msg.To(m.To); err != nil {
+		return nil, fmt.Errorf("email: invalid recipient %q: %w", m.To, err)
+	}
+	msg.Subject(oneLine(m.Subject))
+	msg.SetDate()
+	// Derived from the sender's domain so the server's host name is not leaked.
+	msg.SetMessageIDWithValue(rand.Text() + "@" + t.domain)
+	switch {
+	case m.Text == "":
+		msg.SetBodyString(gomail.TypeTextHTML, m.HTML)
+	case m.HTML == "":
+		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	default:
+		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	return msg, nil
+}
+
+// fail wraps a send error, preferring the context's reason and never showing the password.
+func (t *SMTPTransport) fail(ctx context.Context, err error) error {
+	addr := net.JoinHostPort(t.cfg.Host, strconv.Itoa(t.cfg.Port))
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		err = fmt.Errorf("email: send via %s: %w: %w", addr, ctxErr, err)
+	} else {
+		err = fmt.Errorf("email: send via %s: %w", addr, err)
+	}
+	if pw := t.cfg.Password; pw != "" && strings.Contains(err.Error(), pw) {
+		// Dropping the chain is the price of making sure no wrapped error repeats it.
+		return errors.New(strings.ReplaceAll(err.Error(), pw, "[redacted]"))
+	}
+	return err
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
