@@ -47,7 +47,7 @@ func (s *Service) CreateUser(ctx context.Context, username, email, password stri
 		} else if taken {
 			return badInput("email", "An account with this email already exists")
 		}
-		if taken, err := tx.User.Query().Where(user.Username(username)).Exist(ctx); err != nil {
+		if taken, err := tx.User.Query().Where(user.UsernameEqualFold(username)).Exist(ctx); err != nil {
 			return internal(err)
 		} else if taken {
 			return badInput("username", "This username is taken")

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"latchkey/account"
 	"latchkey/app"
@@ -34,6 +37,15 @@ type Setup struct {
 	NoWorker bool              // do not send queued mail
 	Outbox   account.OutboxOptions
 	Argon2   account.Argon2Params
+	DBPath   string // SQLite file to use, e.g. an earlier Env's to restart on it; default a fresh one
+
+	// LinksToServer sets FRONTEND_URL to the test server's own address (unless Env sets it), so
+	// that links in mails open on the server under test, as a browser test needs.
+	LinksToServer bool
+	// Wrap, when set, wraps the app's handler in the test server, e.g. to watch the requests.
+	Wrap func(http.Handler) http.Handler
+	// WrapDriver, when set, wraps the database driver, e.g. to record the SQL statements sent.
+	WrapDriver func(dialect.Driver) dialect.Driver
 }
 
 // Env is one running server and what surrounds it.
@@ -44,13 +56,20 @@ type Env struct {
 	Clock  *Clock
 	DBPath string
 	logs   *syncBuffer
+
+	noWorker bool
+	stopOnce sync.Once
+	stop     func()
 }
 
 // Start starts an Env and stops it when the test ends.
 func Start(tb testing.TB, s Setup) *Env {
 	tb.Helper()
 	smtp := emailtest.Start(tb, s.SMTP)
-	dbPath := filepath.Join(tb.TempDir(), "latchkey.db")
+	dbPath := s.DBPath
+	if dbPath == "" {
+		dbPath = filepath.Join(tb.TempDir(), "latchkey.db")
+	}
 	env := map[string]string{
 		"SECRET_KEY":         SecretKey,
 		"DATABASE_URL":       "sqlite:" + dbPath,
@@ -59,6 +78,15 @@ func Start(tb testing.TB, s Setup) *Env {
 		"MAIL_USE_TLS":       "false",
 		"RATE_LIMIT_ENABLED": "false",
 		"APP_ENV":            "test",
+	}
+	var ln net.Listener
+	if s.LinksToServer {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			tb.Fatalf("listen: %v", err)
+		}
+		tb.Cleanup(func() { ln.Close() })
+		env["FRONTEND_URL"] = "http://" + ln.Addr().String()
 	}
 	for k, v := range s.Env {
 		env[k] = v
@@ -75,31 +103,49 @@ func Start(tb testing.TB, s Setup) *Env {
 		outbox.PollInterval = 20 * time.Millisecond
 	}
 	a, err := app.New(context.Background(), cfg, log, app.Options{
-		Now:     clock.Now,
-		SMTPTLS: smtpTLS(smtp),
-		Outbox:  outbox,
-		Argon2:  s.Argon2,
+		Now:        clock.Now,
+		SMTPTLS:    smtpTLS(smtp),
+		Outbox:     outbox,
+		Argon2:     s.Argon2,
+		WrapDriver: s.WrapDriver,
 	})
 	if err != nil {
 		tb.Fatalf("start app: %v", err)
 	}
-	srv := httptest.NewServer(a.Handler)
+	handler := a.Handler
+	if s.Wrap != nil {
+		handler = s.Wrap(handler)
+	}
+	srv := httptest.NewUnstartedServer(handler)
+	if ln != nil {
+		srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	if !s.NoWorker {
 		wg.Go(func() { a.RunOutbox(ctx) })
 	}
-	tb.Cleanup(func() {
+	e := &Env{App: a, HTTP: srv, SMTP: smtp, Clock: clock, DBPath: dbPath, logs: logs, noWorker: s.NoWorker}
+	e.stop = func() {
 		srv.Close()
 		cancel()
 		wg.Wait()
 		a.Close()
+	}
+	tb.Cleanup(func() {
+		e.Stop()
 		if tb.Failed() {
 			tb.Logf("server log:\n%s", logs.String())
 		}
 	})
-	return &Env{App: a, HTTP: srv, SMTP: smtp, Clock: clock, DBPath: dbPath, logs: logs}
+	return e
 }
+
+// Stop shuts the server down as a restart would: HTTP first, then the mail worker, then the
+// database. It is safe to call more than once; the test's cleanup calls it too.
+func (e *Env) Stop() { e.stopOnce.Do(e.stop) }
 
 // URL is the server's base URL.
 func (e *Env) URL() string { return e.HTTP.URL }
