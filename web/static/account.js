@@ -22,7 +22,13 @@ const DELETE = "mutation DeleteAccount($input: DeleteAccountInput!) { deleteAcco
 function showUser(user) {
   byId("account-username").textContent = user.username;
   byId("account-email").textContent = `(${user.email})`;
-  byId("change-username").value = user.email;
+  // Password managers tell accounts apart by the username field of a password form; the default
+  // value survives form.reset().
+  for (const id of ["change-username", "delete-username"]) {
+    const input = byId(id);
+    input.defaultValue = user.email;
+    input.value = user.email;
+  }
 }
 
 const session = requireSession();
