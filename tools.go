@@ -4,6 +4,6 @@
 package tools
 
 import (
-	_ "github.com/99designs/gqlgen"
 	_ "entgo.io/ent/cmd/ent"
+	_ "github.com/99designs/gqlgen"
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"latchkey/ent"
 	"latchkey/ent/user"
@@ -79,13 +80,21 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Session, 
 	if err != nil {
 		return nil, errBadCredentials
 	}
-	if wait := s.logins.wait(email); wait > 0 {
+	byClient := email + "|" + limitKey(clientIP(ctx))
+	// Peek at both first, so that a refused attempt is not counted by one of them.
+	if wait := max(s.account.peek(email), s.logins.peek(byClient)); wait > 0 {
+		return nil, rateLimited(wait)
+	}
+	if wait := s.logins.wait(byClient); wait > 0 {
+		return nil, rateLimited(wait)
+	}
+	if wait := s.account.wait(email); wait > 0 {
 		return nil, rateLimited(wait)
 	}
 	u, err := s.db.User.Query().Where(user.Email(email)).Only(ctx)
 	if ent.IsNotFound(err) {
 		s.hasher.DummyVerify(ctx, password)
-		s.logins.failed(email)
+		s.loginFailed(email, byClient)
 		return nil, errBadCredentials
 	}
 	if err != nil {
@@ -96,14 +105,20 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Session, 
 		return nil, hashError(err)
 	}
 	if !ok {
-		s.logins.failed(email)
+		s.loginFailed(email, byClient)
 		return nil, errBadCredentials
 	}
-	s.logins.succeeded(email)
+	s.logins.succeeded(byClient)
+	s.account.succeeded(email)
 	if needsRehash {
 		s.upgradeHash(ctx, u, password)
 	}
 	return s.issueSession(u)
+}
+
+func (s *Service) loginFailed(email, byClient string) {
+	s.logins.failed(byClient)
+	s.account.failed(email)
 }
 
 // upgradeHash re-hashes a password stored with older parameters; a failure only costs the upgrade.
@@ -159,7 +174,7 @@ func (s *Service) hash(ctx context.Context, password string) (string, error) {
 // hashError turns a full hashing queue into RATE_LIMITED rather than letting memory run out.
 func hashError(err error) error {
 	if errors.Is(err, ErrHasherBusy) {
-		return rateLimited(1)
+		return rateLimited(time.Second)
 	}
 	return internal(fmt.Errorf("password hash: %w", err))
 }

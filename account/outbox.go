@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"latchkey/ent"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
+	"latchkey/ent/predicate"
 	"latchkey/ent/user"
 )
 
@@ -17,10 +19,10 @@ import (
 type OutboxOptions struct {
 	Senders      int           // mails sent at once; default 4
 	PollInterval time.Duration // how often to look for due mail besides being woken; default 1 s
-	Lease        time.Duration // how long a claimed mail is a worker's before another may take it; default 2 min
+	Lease        time.Duration // how long a claimed mail stays a dead worker's before another takes it; default 2 min
 	GiveUpAfter  time.Duration // retries stop this long after the request; default 1 h
 	MaxBackoff   time.Duration // longest wait between two tries; default 5 min
-	DrainTimeout time.Duration // at shutdown, time left to send what is due; default 10 s
+	DrainTimeout time.Duration // at shutdown, how long to go on starting sends of due mail; default 10 s
 }
 
 func (o *OutboxOptions) setDefaults() {
@@ -39,6 +41,9 @@ func (o *OutboxOptions) setDefaults() {
 	def(&o.DrainTimeout, 10*time.Second)
 }
 
+// errAccountChanged: another worker recorded a reset mail for the account at the same time.
+var errAccountChanged = errors.New("account changed concurrently, limits to be checked again")
+
 func (s *Service) notifyOutbox() {
 	select {
 	case s.wake <- struct{}{}:
@@ -46,96 +51,210 @@ func (s *Service) notifyOutbox() {
 	}
 }
 
-// RunOutbox sends queued mail until ctx ends, then sends what is already due for at most
-// DrainTimeout and returns. A crash loses nothing: unsent mail stays in the table.
+// RunOutbox sends queued mail until ctx ends. Then it goes on sending mail that is already due
+// for at most DrainTimeout, lets every send in flight finish, and returns; on a ctx that is
+// already done it sends what is due once. A crash loses nothing: unsent mail stays in the table
+// and is sent once its lease runs out.
 func (s *Service) RunOutbox(ctx context.Context) {
 	opts := s.cfg.Outbox
 	opts.setDefaults()
+	w := &outboxWorker{s: s, opts: opts, slots: make(chan struct{}, opts.Senders), sending: map[int]bool{}}
 	tick := time.NewTicker(opts.PollInterval)
 	defer tick.Stop()
 	var lastSweep time.Time
-	for {
-		s.sendDue(context.WithoutCancel(ctx), opts)
+	for ctx.Err() == nil {
+		w.start(ctx)
 		if now := s.now(); now.Sub(lastSweep) > 10*time.Minute {
 			lastSweep = now
-			s.deleteExpiredTokens(ctx)
+			s.deleteExpiredTokens(context.WithoutCancel(ctx))
 		}
 		select {
 		case <-ctx.Done():
-			drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), opts.DrainTimeout)
-			s.sendDue(drain, opts)
-			cancel()
-			return
 		case <-s.wake:
 		case <-tick.C:
 		}
 	}
+	w.drain(opts.DrainTimeout)
 }
 
-// sendDue claims and sends due mail, Senders at a time, until none is due.
-func (s *Service) sendDue(ctx context.Context, opts OutboxOptions) {
-	for ctx.Err() == nil {
-		claimed := s.claim(ctx, opts)
-		if len(claimed) == 0 {
-			return
-		}
-		var wg sync.WaitGroup
-		for _, m := range claimed {
-			wg.Go(func() { s.deliver(ctx, m, opts) })
-		}
-		wg.Wait()
+// outboxWorker is one RunOutbox: its senders and the slots they hold.
+type outboxWorker struct {
+	s     *Service
+	opts  OutboxOptions
+	slots chan struct{}
+	wg    sync.WaitGroup
+
+	mu      sync.Mutex
+	sending map[int]bool // mails being sent; never claimed again, even should the clock jump past their lease
+}
+
+func (w *outboxWorker) busyIDs() []int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ids := make([]int, 0, len(w.sending))
+	for id := range w.sending {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func (w *outboxWorker) setSending(id int, on bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if on {
+		w.sending[id] = true
+	} else {
+		delete(w.sending, id)
 	}
 }
 
-// claim takes up to Senders due mails with a conditional update, so that two workers, in this
-// process or another replica, never take the same one.
-func (s *Service) claim(ctx context.Context, opts OutboxOptions) []*ent.OutboxMail {
+// start claims due mail for every free sender and starts sending it, until nothing is due or
+// until ends. It reports whether due mail may be left because every sender is busy.
+func (w *outboxWorker) start(until context.Context) (busy bool) {
+	// A send, once started, is finished even at shutdown: the transport bounds how long it takes.
+	work := context.WithoutCancel(until)
+	for until.Err() == nil {
+		free := cap(w.slots) - len(w.slots)
+		if free == 0 {
+			return true
+		}
+		claimed := w.s.claim(work, free, w.opts.Lease, w.busyIDs())
+		for _, c := range claimed {
+			w.slots <- struct{}{}
+			w.setSending(c.ID, true)
+			w.wg.Go(func() {
+				defer func() {
+					w.setSending(c.ID, false)
+					<-w.slots
+					w.s.notifyOutbox() // a sender is free: look again for due mail
+				}()
+				w.s.deliver(work, c, w.opts)
+			})
+		}
+		if len(claimed) < free {
+			return false
+		}
+	}
+	return false
+}
+
+// drain starts sends of due mail for at most timeout, then waits for every send in flight.
+func (w *outboxWorker) drain(timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for w.start(ctx) {
+		select {
+		case <-w.s.wake:
+		case <-ctx.Done():
+		}
+	}
+	w.wg.Wait()
+}
+
+// claimedMail is a mail this worker holds until lease, unless it renews it.
+type claimedMail struct {
+	*ent.OutboxMail
+	lease time.Time
+}
+
+// claim takes up to n due mails, other than those in skip, with a conditional update, so that
+// two workers, in this process or another replica, never take the same one.
+func (s *Service) claim(ctx context.Context, n int, lease time.Duration, skip []int) []claimedMail {
 	now := s.now()
 	free := outboxmail.Or(outboxmail.LockedUntilIsNil(), outboxmail.LockedUntilLT(now))
 	due, err := s.db.OutboxMail.Query().
-		Where(outboxmail.NextAttemptAtLTE(now), free).
-		Order(outboxmail.ByID()).
-		Limit(opts.Senders).
+		Where(outboxmail.NextAttemptAtLTE(now), free, outboxmail.IDNotIn(skip...)).
+		Order(outboxmail.ByNextAttemptAt(), outboxmail.ByID()). // walks the next_attempt_at index, no sort
+		Limit(n).
 		All(ctx)
 	if err != nil {
 		s.log.ErrorContext(ctx, "outbox: look for due mail", "error", err)
 		return nil
 	}
-	claimed := due[:0]
+	until := leaseEnd(now, lease)
+	var claimed []claimedMail
 	for _, m := range due {
 		n, err := s.db.OutboxMail.Update().
 			Where(outboxmail.ID(m.ID), free).
-			SetLockedUntil(now.Add(opts.Lease)).
+			SetLockedUntil(until).
 			Save(ctx)
 		if err != nil {
 			s.log.ErrorContext(ctx, "outbox: claim mail", "mail_id", m.ID, "error", err)
 			continue
 		}
 		if n == 1 {
-			claimed = append(claimed, m)
+			claimed = append(claimed, claimedMail{m, until})
 		}
 	}
 	return claimed
 }
 
+// leaseEnd is rounded to the microsecond so that it compares equal after a round trip through
+// any database (PostgreSQL keeps microseconds).
+func leaseEnd(now time.Time, lease time.Duration) time.Time {
+	return now.Add(lease).Truncate(time.Microsecond)
+}
+
 // deliver sends one claimed mail, then deletes it or schedules the next try.
-func (s *Service) deliver(ctx context.Context, m *ent.OutboxMail, opts OutboxOptions) {
-	var err error
-	switch m.Kind {
-	case outboxmail.KindPasswordReset:
-		err = s.deliverReset(ctx, m)
-	case outboxmail.KindPasswordChanged:
-		err = s.mailer.SendPasswordChanged(ctx, m.Recipient, m.Username, m.RequestedAt.UTC())
-	default:
-		err = fmt.Errorf("unknown mail kind %q", m.Kind)
-	}
+func (s *Service) deliver(ctx context.Context, m claimedMail, opts OutboxOptions) {
+	stop := s.keepLease(ctx, m, opts.Lease)
+	err := s.send(ctx, m.OutboxMail)
+	stop()
 	if err == nil {
+		// Should this fail, the mail goes out again when the lease ends: twice rather than never.
 		if err := s.db.OutboxMail.DeleteOneID(m.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
 			s.log.ErrorContext(ctx, "outbox: delete sent mail", "mail_id", m.ID, "error", err)
 		}
 		return
 	}
-	s.retryLater(ctx, m, err, opts)
+	s.retryLater(ctx, m.OutboxMail, err, opts)
+}
+
+func (s *Service) send(ctx context.Context, m *ent.OutboxMail) error {
+	switch m.Kind {
+	case outboxmail.KindPasswordReset:
+		return s.deliverReset(ctx, m)
+	case outboxmail.KindPasswordChanged:
+		return s.mailer.SendPasswordChanged(ctx, m.Recipient, m.Username, m.RequestedAt.UTC())
+	}
+	return fmt.Errorf("unknown mail kind %q", m.Kind)
+}
+
+// keepLease renews the claim on m until stop is called, so that a send slower than the lease
+// is never taken over and sent twice: the lease only runs out when this process is gone.
+func (s *Service) keepLease(ctx context.Context, m claimedMail, lease time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(max(lease/3, time.Millisecond))
+		defer t.Stop()
+		held := m.lease
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			next := leaseEnd(s.now(), lease)
+			n, err := s.db.OutboxMail.Update().
+				Where(outboxmail.ID(m.ID), outboxmail.LockedUntil(held)).
+				SetLockedUntil(next).
+				Save(ctx)
+			switch {
+			case err != nil:
+				s.log.WarnContext(ctx, "outbox: renew lease", "mail_id", m.ID, "error", err)
+			case n == 0:
+				s.log.WarnContext(ctx, "outbox: lease lost while sending; the mail may go out twice", "mail_id", m.ID)
+				return
+			default:
+				held = next
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }
 
 func (s *Service) retryLater(ctx context.Context, m *ent.OutboxMail, cause error, opts OutboxOptions) {
@@ -165,11 +284,15 @@ func (s *Service) retryLater(ctx context.Context, m *ent.OutboxMail, cause error
 	}
 }
 
-// backoff doubles from 1 s up to max, with jitter so that many failed mails do not retry in step.
-func backoff(attempts int, max time.Duration) time.Duration {
-	d := max
-	if attempts < 30 {
-		d = min(time.Second<<(attempts-1), max)
+// backoff is the wait before try attempts+1: 1 s, 2 s, 4 s … up to limit, each drawn from its
+// upper half so that many failed mails do not retry in step.
+func backoff(attempts int, limit time.Duration) time.Duration {
+	d := limit
+	if attempts < 1 {
+		attempts = 1
+	}
+	if attempts < 32 {
+		d = min(time.Second<<(attempts-1), limit)
 	}
 	return d/2 + rand.N(d/2+1)
 }
@@ -177,6 +300,9 @@ func backoff(attempts int, max time.Duration) time.Duration {
 // deliverReset looks the account up, applies the per-account limits once, makes a fresh token
 // (replacing older ones) and mails the link. An unknown address or a limited request sends nothing.
 func (s *Service) deliverReset(ctx context.Context, m *ent.OutboxMail) error {
+	if s.refusedOnRead(ctx, m) {
+		return nil
+	}
 	var (
 		token string
 		to    *ent.User
@@ -190,8 +316,9 @@ func (s *Service) deliverReset(ctx context.Context, m *ent.OutboxMail) error {
 			return err
 		}
 		if !m.Accepted {
-			if !s.acceptResetMail(ctx, tx, u, m) {
-				return nil
+			ok, err := s.acceptResetMail(ctx, tx, u, m)
+			if err != nil || !ok {
+				return err
 			}
 		}
 		if _, err := tx.PasswordResetToken.Delete().Where(passwordresettoken.UserID(u.ID)).Exec(ctx); err != nil {
@@ -216,13 +343,33 @@ func (s *Service) deliverReset(ctx context.Context, m *ent.OutboxMail) error {
 	return s.mailer.SendPasswordReset(ctx, to.Email, to.Username, s.resetLink(token), s.cfg.ResetTokenTTL)
 }
 
+// refusedOnRead settles, with one read and no write lock, the requests a flood is made of: those
+// for an address without an account, and those too soon after the account's last mail (which
+// only ever moves forward). Either answer is the one the transaction would have given a moment
+// earlier; the transaction, which checks again, is for the rest.
+func (s *Service) refusedOnRead(ctx context.Context, m *ent.OutboxMail) bool {
+	u, err := s.db.User.Query().Where(user.Email(m.Recipient)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return true
+	}
+	if err != nil || m.Accepted {
+		return false
+	}
+	if u.LastResetMailAt != nil && m.RequestedAt.Sub(*u.LastResetMailAt) < s.cfg.ResetMailMinInterval {
+		s.log.InfoContext(ctx, "reset mail skipped: too soon after the last one", "user_id", u.ID)
+		return true
+	}
+	return false
+}
+
 // acceptResetMail applies RESET_MAIL_MIN_INTERVAL_SECONDS and RESET_MAILS_PER_HOUR, counted from
-// the time of the request, and records the mail against the account when it passes.
-func (s *Service) acceptResetMail(ctx context.Context, tx *ent.Tx, u *ent.User, m *ent.OutboxMail) bool {
+// the time of the request, and records the mail against the account when it passes. The record
+// is conditional on what was read, so two workers cannot both spend the account's last mail.
+func (s *Service) acceptResetMail(ctx context.Context, tx *ent.Tx, u *ent.User, m *ent.OutboxMail) (bool, error) {
 	at := m.RequestedAt
 	if u.LastResetMailAt != nil && at.Sub(*u.LastResetMailAt) < s.cfg.ResetMailMinInterval {
 		s.log.InfoContext(ctx, "reset mail skipped: too soon after the last one", "user_id", u.ID)
-		return false
+		return false, nil
 	}
 	windowStart, sent := at, 0
 	if u.ResetMailWindowStart != nil && at.Sub(*u.ResetMailWindowStart) < time.Hour {
@@ -230,21 +377,30 @@ func (s *Service) acceptResetMail(ctx context.Context, tx *ent.Tx, u *ent.User, 
 	}
 	if sent >= s.cfg.ResetMailsPerHour {
 		s.log.InfoContext(ctx, "reset mail skipped: hourly limit reached", "user_id", u.ID)
-		return false
+		return false, nil
 	}
-	err := tx.User.UpdateOneID(u.ID).
+	unchanged := []predicate.User{user.ID(u.ID), user.ResetMailsInWindow(u.ResetMailsInWindow)}
+	if u.LastResetMailAt == nil {
+		unchanged = append(unchanged, user.LastResetMailAtIsNil())
+	} else {
+		unchanged = append(unchanged, user.LastResetMailAt(*u.LastResetMailAt))
+	}
+	n, err := tx.User.Update().
+		Where(unchanged...).
 		SetLastResetMailAt(at).
 		SetResetMailWindowStart(windowStart).
 		SetResetMailsInWindow(sent + 1).
-		Exec(ctx)
-	if err == nil {
-		err = tx.OutboxMail.UpdateOneID(m.ID).SetAccepted(true).Exec(ctx)
-	}
+		Save(ctx)
 	if err != nil {
-		s.log.ErrorContext(ctx, "outbox: record reset mail", "user_id", u.ID, "error", err)
-		return false
+		return false, fmt.Errorf("record reset mail: %w", err)
 	}
-	return true
+	if n != 1 {
+		return false, errAccountChanged
+	}
+	if err := tx.OutboxMail.UpdateOneID(m.ID).SetAccepted(true).Exec(ctx); err != nil {
+		return false, fmt.Errorf("accept reset mail: %w", err)
+	}
+	return true, nil
 }
 
 func (s *Service) deleteExpiredTokens(ctx context.Context) {

@@ -29,7 +29,8 @@ type Argon2Params struct {
 // DefaultArgon2Params meets OWASP's minimum: m=19456 KiB, t=2, p=1, 16-byte salt, 32-byte key.
 var DefaultArgon2Params = Argon2Params{Memory: 19456, Iterations: 2, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
-// ErrHasherBusy is returned when no hashing slot frees up within the queue timeout or the context ends first.
+// ErrHasherBusy is returned when the queue for a hashing slot is full, when no slot frees up
+// within the queue timeout, or when the context ends first.
 var ErrHasherBusy = errors.New("account: password hasher busy")
 
 var errInvalidHash = errors.New("account: invalid password hash")
@@ -120,25 +121,39 @@ func randomBytes(n uint32) []byte {
 	return b
 }
 
-// Hasher hashes and verifies passwords, bounding how many argon2id computations run at once (each needs Memory KiB).
+// HashLimits bound the memory password hashing can take: each argon2id computation holds
+// Argon2Params.Memory KiB (19 MiB by default), so a flood of logins must queue, not pile up.
+type HashLimits struct {
+	Concurrency  int           // computations at once; GOMAXPROCS when <= 0
+	QueueLength  int           // callers that may wait for a slot, beyond which they are refused at once; no limit when <= 0
+	QueueTimeout time.Duration // longest wait for a slot; 5 s when <= 0
+}
+
+// Hasher hashes and verifies passwords, bounding how many argon2id computations run at once and
+// how many callers wait for one; a caller it cannot serve in time gets ErrHasherBusy.
 type Hasher struct {
 	params       Argon2Params
 	slots        chan struct{}
+	queueLength  int64
 	queueTimeout time.Duration
 	waiting      atomic.Int64
 	dummy        func() (string, error)
 }
 
-// NewHasher returns a Hasher running at most maxConcurrent computations (GOMAXPROCS when <= 0),
-// whose callers wait at most queueTimeout (5s when <= 0) for a slot.
-func NewHasher(p Argon2Params, maxConcurrent int, queueTimeout time.Duration) *Hasher {
-	if maxConcurrent <= 0 {
-		maxConcurrent = runtime.GOMAXPROCS(0)
+// NewHasher returns a Hasher for the given parameters and limits.
+func NewHasher(p Argon2Params, limits HashLimits) *Hasher {
+	if limits.Concurrency <= 0 {
+		limits.Concurrency = runtime.GOMAXPROCS(0)
 	}
-	if queueTimeout <= 0 {
-		queueTimeout = 5 * time.Second
+	if limits.QueueTimeout <= 0 {
+		limits.QueueTimeout = 5 * time.Second
 	}
-	h := &Hasher{params: p, slots: make(chan struct{}, maxConcurrent), queueTimeout: queueTimeout}
+	h := &Hasher{
+		params:       p,
+		slots:        make(chan struct{}, limits.Concurrency),
+		queueLength:  int64(limits.QueueLength),
+		queueTimeout: limits.QueueTimeout,
+	}
 	h.dummy = sync.OnceValues(h.makeDummy)
 	return h
 }
@@ -213,7 +228,10 @@ func (h *Hasher) acquire(ctx context.Context) error {
 		return nil
 	default:
 	}
-	h.waiting.Add(1)
+	if n := h.waiting.Add(1); h.queueLength > 0 && n > h.queueLength {
+		h.waiting.Add(-1)
+		return ErrHasherBusy
+	}
 	defer h.waiting.Add(-1)
 	timer := time.NewTimer(h.queueTimeout)
 	defer timer.Stop()

@@ -23,7 +23,7 @@ func mustHash(tb testing.TB, h *Hasher, password string) string {
 
 func TestPasswordHashVerify(t *testing.T) {
 	ctx := context.Background()
-	h := NewHasher(DefaultArgon2Params, 0, 0)
+	h := NewHasher(DefaultArgon2Params, HashLimits{})
 	encoded := mustHash(t, h, "correct horse battery staple")
 
 	t.Run("OK", func(t *testing.T) {
@@ -56,7 +56,7 @@ func TestPasswordHashVerify(t *testing.T) {
 }
 
 func TestPasswordTamperedHash(t *testing.T) {
-	h := NewHasher(cheapParams, 0, 0)
+	h := NewHasher(cheapParams, HashLimits{})
 	encoded := mustHash(t, h, "hunter2hunter2")
 	for _, tc := range []struct {
 		name string
@@ -109,7 +109,7 @@ func TestPasswordMalformedHash(t *testing.T) {
 		{"ErrHugeKey", "$argon2id$v=19$m=19456,t=2,p=1$" + salt + "$" + b64.EncodeToString(make([]byte, 1025))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := NewHasher(DefaultArgon2Params, 1, time.Millisecond)
+			h := NewHasher(DefaultArgon2Params, HashLimits{Concurrency: 1, QueueTimeout: time.Millisecond})
 			// With the only slot held, a hash that got as far as argon2 would fail with ErrHasherBusy instead.
 			if err := h.acquire(context.Background()); err != nil {
 				t.Fatal(err)
@@ -125,7 +125,7 @@ func TestPasswordMalformedHash(t *testing.T) {
 
 func TestPasswordNeedsRehash(t *testing.T) {
 	ctx := context.Background()
-	current := NewHasher(DefaultArgon2Params, 0, 0)
+	current := NewHasher(DefaultArgon2Params, HashLimits{})
 	for _, tc := range []struct {
 		name   string
 		params Argon2Params
@@ -136,7 +136,7 @@ func TestPasswordNeedsRehash(t *testing.T) {
 		{"CurrentParams", DefaultArgon2Params, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			encoded := mustHash(t, NewHasher(tc.params, 0, 0), "s3cret-enough")
+			encoded := mustHash(t, NewHasher(tc.params, HashLimits{}), "s3cret-enough")
 			ok, rehash, err := current.Verify(ctx, "s3cret-enough", encoded)
 			if !ok || rehash != tc.want || err != nil {
 				t.Fatalf("Verify = %v, %v, %v; want true, %v, nil", ok, rehash, err, tc.want)
@@ -147,7 +147,7 @@ func TestPasswordNeedsRehash(t *testing.T) {
 
 func TestPasswordHasherConcurrency(t *testing.T) {
 	t.Run("ErrHasherBusy", func(t *testing.T) {
-		h := NewHasher(cheapParams, 1, time.Millisecond)
+		h := NewHasher(cheapParams, HashLimits{Concurrency: 1, QueueTimeout: time.Millisecond})
 		if err := h.acquire(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +164,7 @@ func TestPasswordHasherConcurrency(t *testing.T) {
 		}
 	})
 	t.Run("ErrContextCancelledWhileWaiting", func(t *testing.T) {
-		h := NewHasher(cheapParams, 1, time.Hour)
+		h := NewHasher(cheapParams, HashLimits{Concurrency: 1, QueueTimeout: time.Hour})
 		if err := h.acquire(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -184,8 +184,31 @@ func TestPasswordHasherConcurrency(t *testing.T) {
 			t.Fatalf("QueueDepth = %d after the waiter left; want 0", d)
 		}
 	})
+	t.Run("ErrQueueFull", func(t *testing.T) {
+		h := NewHasher(cheapParams, HashLimits{Concurrency: 1, QueueLength: 1, QueueTimeout: time.Hour})
+		if err := h.acquire(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		waiter := make(chan error)
+		go func() {
+			_, err := h.Hash(context.Background(), "long enough")
+			waiter <- err
+		}()
+		waitFor(t, func() bool { return h.QueueDepth() == 1 })
+		start := time.Now()
+		if _, err := h.Hash(context.Background(), "long enough"); !errors.Is(err, ErrHasherBusy) {
+			t.Fatalf("Hash with the queue full = %v; want ErrHasherBusy", err)
+		}
+		if waited := time.Since(start); waited > time.Minute {
+			t.Fatalf("refused after %v; want at once, not after the queue timeout", waited)
+		}
+		h.release()
+		if err := <-waiter; err != nil {
+			t.Fatalf("the queued caller got %v; want its hash", err)
+		}
+	})
 	t.Run("ErrContextAlreadyDone", func(t *testing.T) {
-		h := NewHasher(cheapParams, 1, time.Hour)
+		h := NewHasher(cheapParams, HashLimits{Concurrency: 1, QueueTimeout: time.Hour})
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		if _, err := h.Hash(ctx, "long enough"); !errors.Is(err, context.Canceled) {
@@ -193,7 +216,7 @@ func TestPasswordHasherConcurrency(t *testing.T) {
 		}
 	})
 	t.Run("OKManyCallers", func(t *testing.T) {
-		h := NewHasher(cheapParams, 2, time.Minute)
+		h := NewHasher(cheapParams, HashLimits{Concurrency: 2, QueueTimeout: time.Minute})
 		encoded := mustHash(t, h, "long enough")
 		var wg sync.WaitGroup
 		errs := make(chan error, 16)
@@ -213,7 +236,7 @@ func TestPasswordHasherConcurrency(t *testing.T) {
 }
 
 func TestPasswordDummyVerify(t *testing.T) {
-	h := NewHasher(cheapParams, 1, time.Minute)
+	h := NewHasher(cheapParams, HashLimits{Concurrency: 1, QueueTimeout: time.Minute})
 	h.DummyVerify(context.Background(), "anything")
 	encoded, err := h.dummy()
 	if err != nil {
@@ -233,7 +256,7 @@ func TestPasswordDummyVerify(t *testing.T) {
 
 func mustHashWith(tb testing.TB, p Argon2Params) string {
 	tb.Helper()
-	return mustHash(tb, NewHasher(p, 1, time.Minute), "long enough")
+	return mustHash(tb, NewHasher(p, HashLimits{Concurrency: 1, QueueTimeout: time.Minute}), "long enough")
 }
 
 // waitFor polls cond, so tests wait on state rather than on a guess at timing.
@@ -249,7 +272,7 @@ func waitFor(tb testing.TB, cond func() bool) {
 }
 
 func BenchmarkArgon2Hash(b *testing.B) {
-	h := NewHasher(DefaultArgon2Params, 0, 0)
+	h := NewHasher(DefaultArgon2Params, HashLimits{})
 	for b.Loop() {
 		if _, err := h.Hash(context.Background(), "correct horse battery staple"); err != nil {
 			b.Fatal(err)
@@ -258,7 +281,7 @@ func BenchmarkArgon2Hash(b *testing.B) {
 }
 
 func BenchmarkArgon2Verify(b *testing.B) {
-	h := NewHasher(DefaultArgon2Params, 0, 0)
+	h := NewHasher(DefaultArgon2Params, HashLimits{})
 	encoded := mustHash(b, h, "correct horse battery staple")
 	for b.Loop() {
 		if ok, _, err := h.Verify(context.Background(), "correct horse battery staple", encoded); !ok || err != nil {

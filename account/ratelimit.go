@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"math"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -58,10 +59,24 @@ func (s *Service) allow(ctx context.Context, op operation) error {
 	if limit <= 0 {
 		return nil
 	}
-	if wait := s.limiter.take(string(op)+"|"+clientIP(ctx), limit, time.Minute); wait > 0 {
+	if wait := s.limiter.take(string(op)+"|"+limitKey(clientIP(ctx)), limit, time.Minute); wait > 0 {
 		return rateLimited(wait)
 	}
 	return nil
+}
+
+// limitKey is the client's address, or for IPv6 its /64: a subscriber is usually given a whole
+// /64 and would otherwise get a fresh allowance from each of its addresses.
+func limitKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Unmap().Is4() {
+		return ip
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // rateLimiter is a token bucket per key, kept in this process's memory.
@@ -115,82 +130,108 @@ func (r *rateLimiter) sweep(now time.Time, per time.Duration) {
 	}
 }
 
-// Failed logins per email address, known or not, so the throttle reveals nothing about accounts.
+// Login attempts are counted per email address, known or not, so the throttle reveals nothing
+// about accounts: per address and client, after a few failures, so one guesser slows only
+// itself; and per address alone, after many, so guessing from many clients slows down too,
+// while a stranger on one client cannot keep the owner waiting.
 const (
-	freeLoginFailures = 5
-	maxLoginDelay     = time.Minute
-	loginFailureTTL   = 15 * time.Minute
+	freeLoginFailures        = 5
+	freeAccountLoginFailures = 20
+	maxLoginDelay            = time.Minute
+	loginFailureTTL          = 15 * time.Minute
+	maxThrottled             = 100_000 // addresses kept before stale ones are pruned
 )
 
 type loginThrottle struct {
-	now   func() time.Time
-	mu    sync.Mutex
-	fails map[string]*failures
+	free     int // failures before any delay
+	now      func() time.Time
+	mu       sync.Mutex
+	attempts map[string]*attempts
 }
 
-type failures struct {
+// attempts counts the logins to one address since its last success.
+type attempts struct {
 	count int
 	last  time.Time
 }
 
-func newLoginThrottle(now func() time.Time) *loginThrottle {
-	return &loginThrottle{now: now, fails: make(map[string]*failures)}
+func newLoginThrottle(free int, now func() time.Time) *loginThrottle {
+	return &loginThrottle{free: free, now: now, attempts: make(map[string]*attempts)}
 }
 
-// delay grows 1 s, 2 s, 4 s … after the fifth failure, capped so that a stranger cannot lock
+// loginDelay grows 1 s, 2 s, 4 s … after free failures, capped so that a stranger cannot lock
 // the owner out for long.
-func loginDelay(count int) time.Duration {
-	if count < freeLoginFailures {
+func loginDelay(count, free int) time.Duration {
+	if count < free {
 		return 0
 	}
-	n := count - freeLoginFailures
+	n := count - free
 	if n > 6 {
 		return maxLoginDelay
 	}
 	return min(time.Second<<n, maxLoginDelay)
 }
 
-// wait returns how long the address must wait before its next login attempt.
+// wait returns how long the address must wait before its next login attempt. When it returns 0
+// the attempt is counted already, as a failure until succeeded says otherwise, so that guesses
+// sent all at once cannot slip in before the first of them has failed.
 func (t *loginThrottle) wait(email string) time.Duration {
 	now := t.now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	f, ok := t.fails[email]
-	if !ok {
-		return 0
-	}
-	if now.Sub(f.last) >= loginFailureTTL {
-		delete(t.fails, email)
-		return 0
-	}
-	if d := f.last.Add(loginDelay(f.count)).Sub(now); d > 0 {
+	a := t.current(email, now)
+	if d := a.last.Add(loginDelay(a.count, t.free)).Sub(now); d > 0 {
 		return d
 	}
+	a.count++
+	a.last = now
 	return 0
 }
 
+// peek returns how long the address must wait, without counting an attempt.
+func (t *loginThrottle) peek(key string) time.Duration {
+	now := t.now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	a, ok := t.attempts[key]
+	if !ok || now.Sub(a.last) >= loginFailureTTL {
+		return 0
+	}
+	return max(a.last.Add(loginDelay(a.count, t.free)).Sub(now), 0)
+}
+
+// failed restarts the delay from the end of a failed attempt, which hashing makes later than its start.
 func (t *loginThrottle) failed(email string) {
 	now := t.now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.fails) > 100_000 {
-		for k, f := range t.fails {
-			if now.Sub(f.last) >= loginFailureTTL {
-				delete(t.fails, k)
-			}
-		}
+	a := t.current(email, now)
+	if a.count == 0 { // a success in the meantime forgot the attempt
+		a.count = 1
 	}
-	f, ok := t.fails[email]
-	if !ok || now.Sub(f.last) >= loginFailureTTL {
-		f = &failures{}
-		t.fails[email] = f
-	}
-	f.count++
-	f.last = now
+	a.last = now
 }
 
 func (t *loginThrottle) succeeded(email string) {
 	t.mu.Lock()
-	delete(t.fails, email)
+	delete(t.attempts, email)
 	t.mu.Unlock()
+}
+
+// current returns the address's record, fresh when it has none or the last attempt is long past.
+func (t *loginThrottle) current(email string, now time.Time) *attempts {
+	a, ok := t.attempts[email]
+	if ok && now.Sub(a.last) < loginFailureTTL {
+		return a
+	}
+	if !ok && len(t.attempts) >= maxThrottled {
+		for k, a := range t.attempts {
+			if now.Sub(a.last) >= loginFailureTTL {
+				delete(t.attempts, k)
+			}
+		}
+	}
+	a = &attempts{}
+	t.attempts[email] = a
+	return a
 }

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"latchkey/ent"
 )
 
@@ -35,9 +37,9 @@ type Config struct {
 
 	Outbox OutboxOptions
 
-	Now       func() time.Time // defaults to time.Now
-	Argon2    Argon2Params     // defaults to DefaultArgon2Params
-	MaxHashes int              // concurrent argon2id computations; defaults to GOMAXPROCS
+	Now        func() time.Time // defaults to time.Now
+	Argon2     Argon2Params     // defaults to DefaultArgon2Params
+	HashLimits HashLimits       // concurrent argon2id computations and their queue
 }
 
 // Service carries out every account operation.
@@ -49,8 +51,11 @@ type Service struct {
 	mailer  Mailer
 	log     *slog.Logger
 	limiter *rateLimiter
-	logins  *loginThrottle
+	logins  *loginThrottle // per email and client
+	account *loginThrottle // per email
 	wake    chan struct{}
+
+	tokenParser *jwt.Parser
 }
 
 // NewService returns the account service. Call RunOutbox to have its mail sent.
@@ -73,17 +78,20 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{
+	s := &Service{
 		db:      db,
 		cfg:     cfg,
-		hasher:  NewHasher(cfg.Argon2, cfg.MaxHashes, 0),
+		hasher:  NewHasher(cfg.Argon2, cfg.HashLimits),
 		policy:  PasswordPolicy{MinLength: cfg.PasswordMinLength},
 		mailer:  mailer,
 		log:     log,
 		limiter: newRateLimiter(cfg.Now),
-		logins:  newLoginThrottle(cfg.Now),
+		logins:  newLoginThrottle(freeLoginFailures, cfg.Now),
+		account: newLoginThrottle(freeAccountLoginFailures, cfg.Now),
 		wake:    make(chan struct{}, 1),
-	}, nil
+	}
+	s.tokenParser = s.newTokenParser()
+	return s, nil
 }
 
 // Hasher returns the password hasher, for metrics and benchmarks.

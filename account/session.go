@@ -57,6 +57,20 @@ func (s *Service) issueSession(u *ent.User) (*Session, error) {
 	return &Session{AccessToken: signed, ExpiresAt: exp, User: u}, nil
 }
 
+// newTokenParser is built once: a jwt.Parser only reads its settings, so requests share it.
+func (s *Service) newTokenParser() *jwt.Parser {
+	return jwt.NewParser(
+		jwt.WithValidMethods([]string{s.cfg.Algorithm}),
+		jwt.WithIssuer(s.cfg.Issuer),
+		jwt.WithAudience(s.cfg.Issuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(s.now),
+	)
+}
+
+func (s *Service) signingKey(*jwt.Token) (any, error) { return s.cfg.SecretKey, nil }
+
 // maxTokenLen bounds what the parser is given; our tokens are a few hundred bytes.
 const maxTokenLen = 4096
 
@@ -66,16 +80,7 @@ func (s *Service) parseAccessToken(token string) (*accessClaims, error) {
 		return nil, errUnauthenticated
 	}
 	var claims accessClaims
-	_, err := jwt.ParseWithClaims(token, &claims,
-		func(*jwt.Token) (any, error) { return s.cfg.SecretKey, nil },
-		jwt.WithValidMethods([]string{s.cfg.Algorithm}),
-		jwt.WithIssuer(s.cfg.Issuer),
-		jwt.WithAudience(s.cfg.Issuer),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithTimeFunc(s.now),
-	)
-	if err != nil {
+	if _, err := s.tokenParser.ParseWithClaims(token, &claims, s.signingKey); err != nil {
 		return nil, errUnauthenticated
 	}
 	return &claims, nil

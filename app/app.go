@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"latchkey/account"
 	"latchkey/config"
 	"latchkey/database"
@@ -30,16 +32,17 @@ type App struct {
 
 // Options change what tests need to change; a zero Options is what production runs.
 type Options struct {
-	Now         func() time.Time // clock for the rules; default time.Now
-	SMTPTLS     *tls.Config      // trust for the SMTP server's certificate
-	Outbox      account.OutboxOptions
+	Now         func() time.Time      // clock for the rules; default time.Now
+	SMTPTLS     *tls.Config           // trust for the SMTP server's certificate
+	Outbox      account.OutboxOptions // non-zero fields win over OUTBOX_* settings
 	Argon2      account.Argon2Params
 	SkipMigrate bool
+	WrapDriver  func(dialect.Driver) dialect.Driver // e.g. to record the SQL statements sent
 }
 
 // New opens the database, migrates it unless told not to, and assembles the service.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options) (*App, error) {
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+	db, err := database.OpenWith(ctx, cfg.DatabaseURL, database.Options{WrapDriver: opts.WrapDriver})
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +81,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		TrustedProxies: cfg.TrustedProxies,
 		HSTS:           strings.HasPrefix(cfg.FrontendURL, "https://"),
 		Introspection:  cfg.GraphQLIntrospection,
+		Pprof:          cfg.DebugPprof,
 	})
 	return &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, log: log}, nil
 }
@@ -106,10 +110,25 @@ func accountConfig(cfg *config.Config, opts Options) account.Config {
 			ResetPassword:  cfg.RateLimitResetPassword,
 			Register:       cfg.RateLimitRegister,
 		},
-		Outbox: opts.Outbox,
+		Outbox: outboxOptions(cfg, opts.Outbox),
 		Now:    opts.Now,
 		Argon2: opts.Argon2,
+		HashLimits: account.HashLimits{
+			Concurrency:  cfg.PasswordHashConcurrency,
+			QueueLength:  cfg.PasswordHashQueueLength,
+			QueueTimeout: cfg.PasswordHashQueueTimeout,
+		},
 	}
+}
+
+func outboxOptions(cfg *config.Config, o account.OutboxOptions) account.OutboxOptions {
+	if o.Lease == 0 {
+		o.Lease = cfg.OutboxLease
+	}
+	if o.Senders == 0 {
+		o.Senders = cfg.OutboxSenders
+	}
+	return o
 }
 
 func mailTransport(cfg *config.Config, log *slog.Logger, tlsConfig *tls.Config) (email.Transport, error) {

@@ -48,6 +48,14 @@ type Config struct {
 	LogLevel        string        // LOG_LEVEL: debug, info, warn or error
 	LogFormat       string        // LOG_FORMAT: text or json
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT_SECONDS
+
+	OutboxLease   time.Duration // OUTBOX_LEASE_SECONDS
+	OutboxSenders int           // OUTBOX_SENDERS
+
+	PasswordHashConcurrency  int           // PASSWORD_HASH_CONCURRENCY; 0: GOMAXPROCS
+	PasswordHashQueueLength  int           // PASSWORD_HASH_QUEUE_LENGTH; 0: no limit
+	PasswordHashQueueTimeout time.Duration // PASSWORD_HASH_QUEUE_TIMEOUT_MS
+	DebugPprof               bool          // DEBUG_PPROF
 }
 
 // Load reads each setting from getenv, else from the .env file at dotenvPath, else its default.
@@ -91,6 +99,12 @@ func Load(getenv func(string) string, dotenvPath string) (*Config, error) {
 	c.LogLevel = l.oneOf("LOG_LEVEL", "debug", "info", "warn", "error")
 	c.LogFormat = l.oneOf("LOG_FORMAT", "text", "json")
 	c.ShutdownTimeout = l.duration("SHUTDOWN_TIMEOUT_SECONDS", 1, time.Second)
+	c.OutboxLease = l.duration("OUTBOX_LEASE_SECONDS", 1, time.Second)
+	c.OutboxSenders = l.integer("OUTBOX_SENDERS", 1, 100)
+	c.PasswordHashConcurrency = l.integer("PASSWORD_HASH_CONCURRENCY", 0, 1024)
+	c.PasswordHashQueueLength = l.integer("PASSWORD_HASH_QUEUE_LENGTH", 0, 1_000_000)
+	c.PasswordHashQueueTimeout = l.duration("PASSWORD_HASH_QUEUE_TIMEOUT_MS", 1, time.Millisecond)
+	c.DebugPprof = l.boolean("DEBUG_PPROF")
 
 	if c.Production() {
 		if c.SecretKeyGenerated {
@@ -195,6 +209,12 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("LOG_LEVEL", c.LogLevel),
 		slog.String("LOG_FORMAT", c.LogFormat),
 		slog.Int64("SHUTDOWN_TIMEOUT_SECONDS", int64(c.ShutdownTimeout/time.Second)),
+		slog.Int64("OUTBOX_LEASE_SECONDS", int64(c.OutboxLease/time.Second)),
+		slog.Int("OUTBOX_SENDERS", c.OutboxSenders),
+		slog.Int("PASSWORD_HASH_CONCURRENCY", c.PasswordHashConcurrency),
+		slog.Int("PASSWORD_HASH_QUEUE_LENGTH", c.PasswordHashQueueLength),
+		slog.Int64("PASSWORD_HASH_QUEUE_TIMEOUT_MS", c.PasswordHashQueueTimeout.Milliseconds()),
+		slog.Bool("DEBUG_PPROF", c.DebugPprof),
 	)
 }
 

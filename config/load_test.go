@@ -84,6 +84,11 @@ func TestLoadDefaults(t *testing.T) {
 		LogLevel:                "info",
 		LogFormat:               "text",
 		ShutdownTimeout:         15 * time.Second,
+		OutboxLease:             2 * time.Minute,
+		OutboxSenders:           4,
+
+		PasswordHashQueueLength:  128,
+		PasswordHashQueueTimeout: 5 * time.Second,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -129,6 +134,12 @@ func TestLoadEveryVariable(t *testing.T) {
 		"LOG_LEVEL":                             "debug",
 		"LOG_FORMAT":                            "json",
 		"SHUTDOWN_TIMEOUT_SECONDS":              "30",
+		"OUTBOX_LEASE_SECONDS":                  "5",
+		"OUTBOX_SENDERS":                        "16",
+		"PASSWORD_HASH_CONCURRENCY":             "3",
+		"PASSWORD_HASH_QUEUE_LENGTH":            "50",
+		"PASSWORD_HASH_QUEUE_TIMEOUT_MS":        "250",
+		"DEBUG_PPROF":                           "true",
 	}
 	for _, v := range config.Variables() {
 		if _, ok := vars[v.Name]; !ok {
@@ -161,6 +172,13 @@ func TestLoadEveryVariable(t *testing.T) {
 		LogLevel:                "debug",
 		LogFormat:               "json",
 		ShutdownTimeout:         30 * time.Second,
+		OutboxLease:             5 * time.Second,
+		OutboxSenders:           16,
+
+		PasswordHashConcurrency:  3,
+		PasswordHashQueueLength:  50,
+		PasswordHashQueueTimeout: 250 * time.Millisecond,
+		DebugPprof:               true,
 	}
 	if got := mustLoad(t, vars); !reflect.DeepEqual(got, want) {
 		t.Errorf("\n got %+v\nwant %+v", got, want)

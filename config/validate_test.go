@@ -35,6 +35,10 @@ func TestLoadInvalid(t *testing.T) {
 		{"ErrLogLevel", "LOG_LEVEL", "trace", `LOG_LEVEL: "trace" is not one of debug, info, warn, error`},
 		{"ErrLogFormat", "LOG_FORMAT", "xml", `LOG_FORMAT: "xml" is not one of text, json`},
 		{"ErrShutdownTimeout", "SHUTDOWN_TIMEOUT_SECONDS", "0", `SHUTDOWN_TIMEOUT_SECONDS: must be at least 1 (got 0)`},
+		{"ErrOutboxLeaseZero", "OUTBOX_LEASE_SECONDS", "0", `OUTBOX_LEASE_SECONDS: must be at least 1 (got 0)`},
+		{"ErrOutboxLeaseUnit", "OUTBOX_LEASE_SECONDS", "2m", `OUTBOX_LEASE_SECONDS: "2m" is not a whole number`},
+		{"ErrOutboxSendersZero", "OUTBOX_SENDERS", "0", `OUTBOX_SENDERS: must be between 1 and 100 (got 0)`},
+		{"ErrOutboxSendersTooMany", "OUTBOX_SENDERS", "101", `OUTBOX_SENDERS: must be between 1 and 100 (got 101)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

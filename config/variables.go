@@ -42,6 +42,12 @@ var variables = []Variable{
 	{Name: "LOG_LEVEL", Default: "info", Meaning: "debug, info, warn or error"},
 	{Name: "LOG_FORMAT", Default: "text", Meaning: "text or json"},
 	{Name: "SHUTDOWN_TIMEOUT_SECONDS", Default: "15", Meaning: "how long in-flight requests may finish after a stop signal"},
+	{Name: "OUTBOX_LEASE_SECONDS", Default: "120", Meaning: "how long a mail claimed by a server that died stays its own before another sends it; after a crash, mail waits at most this long"},
+	{Name: "OUTBOX_SENDERS", Default: "4", Meaning: "mails each server sends at once (1 to 100)"},
+	{Name: "PASSWORD_HASH_CONCURRENCY", Default: "0", Meaning: "argon2id hashes computed at once, 19 MiB each; 0: one per CPU (GOMAXPROCS)"},
+	{Name: "PASSWORD_HASH_QUEUE_LENGTH", Default: "128", Meaning: "requests that may wait for a hashing slot; more are answered RATE_LIMITED at once (0: no limit)"},
+	{Name: "PASSWORD_HASH_QUEUE_TIMEOUT_MS", Default: "5000", Meaning: "longest wait for a hashing slot before the request is answered RATE_LIMITED"},
+	{Name: "DEBUG_PPROF", Default: "false", Meaning: "serve Go's profiler at /debug/pprof/ (for load tests; never expose it)"},
 }
 
 var defaults = func() map[string]string {

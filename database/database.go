@@ -24,8 +24,19 @@ type DB struct {
 	Dialect string
 }
 
+// Options change how Open builds the client; the zero Options is what production runs.
+type Options struct {
+	// WrapDriver, when set, wraps the driver beneath the ent client, e.g. to watch its statements.
+	WrapDriver func(dialect.Driver) dialect.Driver
+}
+
 // Open connects to databaseURL ("sqlite:PATH" or "postgres://…") and checks that it answers.
 func Open(ctx context.Context, databaseURL string) (*DB, error) {
+	return OpenWith(ctx, databaseURL, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 	drv, dial, dsn, err := driverFor(databaseURL)
 	if err != nil {
 		return nil, err
@@ -35,7 +46,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	if dial == dialect.SQLite {
-		// WAL lets readers run beside the one writer; more connections only queue on its lock.
+		// Reads only: WAL lets them run beside the one writer, which has a pool of its own.
 		db.SetMaxOpenConns(16)
 		db.SetMaxIdleConns(16)
 		db.SetConnMaxIdleTime(5 * time.Minute)
@@ -50,7 +61,17 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(dial, db)))
+	var entDriver dialect.Driver = entsql.OpenDB(dial, db)
+	if dial == dialect.SQLite {
+		if entDriver, err = newSQLiteDriver(ctx, dsn, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	if opts.WrapDriver != nil {
+		entDriver = opts.WrapDriver(entDriver)
+	}
+	client := ent.NewClient(ent.Driver(entDriver))
 	return &DB{Client: client, SQL: db, Dialect: dial}, nil
 }
 
@@ -94,5 +115,6 @@ func SQLiteDSN(path string) string {
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", "immediate")
+	q.Set("_stmt_cache_size", "64") // per connection: the server sends a few dozen distinct statements
 	return "file:" + path + "?" + q.Encode()
 }

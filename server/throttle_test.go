@@ -208,3 +208,30 @@ func TestResetMailLimitsPerAccount(t *testing.T) {
 		request(t, 4)
 	})
 }
+
+// TestLoginThrottleStrangerCannotLockOwnerOut: a guesser on one client slows only itself; the
+// owner on another client still signs in, until guesses for the account pile up from many
+// clients, which then slows every client down.
+func TestLoginThrottleStrangerCannotLockOwnerOut(t *testing.T) {
+	env := apptest.Start(t, apptest.Setup{Argon2: quickHashing, Env: map[string]string{"TRUSTED_PROXIES": "127.0.0.1/32"}})
+	env.Register(t, "alice", "alice@example.com", "first-password-1")
+	loginFrom := func(ip, password string) *apptest.Response {
+		return queryFrom(t, env, ip, apptest.LoginMutation, map[string]any{"e": "alice@example.com", "p": password})
+	}
+	for range 12 {
+		loginFrom("198.51.100.7", "wrong-password-1")
+	}
+	wantRateLimited(t, loginFrom("198.51.100.7", "first-password-1"))
+	if r := loginFrom("203.0.113.9", "first-password-1"); r.Code() != "" {
+		t.Fatalf("the owner on another client is locked out by a stranger's guesses: %s", r.Body)
+	}
+
+	t.Run("ManyClientsSlowTheAccount", func(t *testing.T) {
+		for i := range 25 {
+			if r := loginFrom(fmt.Sprintf("192.0.2.%d", i+1), "wrong-password-1"); r.Code() == "RATE_LIMITED" {
+				return
+			}
+		}
+		t.Fatal("25 failures from 25 clients were never slowed down")
+	})
+}

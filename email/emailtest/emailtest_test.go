@@ -116,6 +116,24 @@ func TestServer(t *testing.T) {
 			t.Fatal("want timeout, got nil")
 		}
 	})
+	t.Run("OKStartedWhileDelayed", func(t *testing.T) {
+		srv := emailtest.Start(t, emailtest.Options{Delay: time.Minute})
+		sent := make(chan error, 1)
+		go func() { sent <- sendMail(srv, "held back") }()
+		srv.WaitStarted(t, 1, 5*time.Second)
+		if srv.Started() != 1 || srv.Count() != 0 {
+			t.Errorf("Started = %d, Count = %d while delayed; want 1, 0", srv.Started(), srv.Count())
+		}
+		if err := srv.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-sent; err == nil {
+			t.Error("a message cut off by Close was accepted")
+		}
+		if srv.Count() != 0 {
+			t.Errorf("Count = %d after Close cut the message off", srv.Count())
+		}
+	})
 	t.Run("OKStartServer", func(t *testing.T) {
 		srv, err := emailtest.StartServer(emailtest.Options{})
 		if err != nil {

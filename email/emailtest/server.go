@@ -58,8 +58,9 @@ type Server struct {
 	mu       sync.Mutex
 	closed   bool
 	msgs     []Received
+	started  int // messages whose data was read, answered or not
 	rejected int
-	changed  chan struct{} // closed and replaced whenever a message arrives
+	changed  chan struct{} // closed and replaced whenever a message starts or arrives
 }
 
 // Start starts a server for the test and closes it when the test ends.
@@ -177,19 +178,62 @@ func (s *Server) Wait(tb testing.TB, n int, timeout time.Duration) []Received {
 // WaitContext blocks until at least n messages arrived or ctx is done, and returns
 // the messages received so far.
 func (s *Server) WaitContext(ctx context.Context, n int) ([]Received, error) {
+	var msgs []Received
+	err := s.waitFor(ctx, func() bool {
+		msgs = append([]Received(nil), s.msgs...)
+		return len(msgs) >= n
+	})
+	return msgs, err
+}
+
+// Started is the number of messages whose data the server has read, including those it is
+// still holding back for Delay and those it rejected.
+func (s *Server) Started() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.started
+}
+
+// WaitStarted blocks until the server has read the data of at least n messages, so that a
+// client is waiting for its answer while Delay lasts; it fails the test after timeout.
+func (s *Server) WaitStarted(tb testing.TB, n int, timeout time.Duration) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := s.waitFor(ctx, func() bool { return s.started >= n }); err != nil {
+		tb.Fatalf("emailtest: waited %v for %d messages to start, got %d", timeout, n, s.Started())
+	}
+}
+
+// waitFor blocks until done, called with s.mu held, reports true, or ctx ends.
+func (s *Server) waitFor(ctx context.Context, done func() bool) error {
 	for {
 		s.mu.Lock()
-		msgs, changed := append([]Received(nil), s.msgs...), s.changed
+		ok, changed := done(), s.changed
 		s.mu.Unlock()
-		if len(msgs) >= n {
-			return msgs, nil
+		if ok {
+			return nil
 		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return msgs, ctx.Err()
+			return ctx.Err()
 		}
 	}
+}
+
+// start records that a message's data was read.
+func (s *Server) start() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.started++
+	s.notify()
+}
+
+// notify wakes every waiter; s.mu must be held.
+func (s *Server) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
 func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
@@ -213,8 +257,7 @@ func (s *Server) accept(r Received) error {
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure, try again later"}
 	}
 	s.msgs = append(s.msgs, r)
-	close(s.changed)
-	s.changed = make(chan struct{})
+	s.notify()
 	return nil
 }
 
@@ -267,6 +310,7 @@ func (ss *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	ss.srv.start()
 	if d := ss.srv.opts.Delay; d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()

@@ -1,0 +1,83 @@
+package account
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"latchkey/ent"
+)
+
+// Benchmarks of the functions on the hot paths (BenchmarkArgon2Hash and BenchmarkArgon2Verify are
+// in password_test.go); go run ./cmd/loadtest measures the whole server.
+
+func BenchmarkNewResetToken(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		NewResetToken()
+	}
+}
+
+func BenchmarkHashResetToken(b *testing.B) {
+	token, _ := NewResetToken()
+	b.ReportAllocs()
+	for b.Loop() {
+		HashResetToken(token)
+	}
+}
+
+func benchService(b *testing.B) *Service {
+	b.Helper()
+	s, err := NewService(nil, nil, Config{
+		SecretKey:      []byte(strings.Repeat("k", 32)),
+		Algorithm:      "HS256",
+		AccessTokenTTL: 30 * time.Minute,
+	}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+func BenchmarkAccessTokenSign(b *testing.B) {
+	s := benchService(b)
+	u := &ent.User{ID: 42, SessionVersion: 3}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.issueSession(u); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAccessTokenVerify(b *testing.B) {
+	s := benchService(b)
+	sess, err := s.issueSession(&ent.User{ID: 42, SessionVersion: 3})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.parseAccessToken(sess.AccessToken); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkArgon2VerifyParallel runs as many verifications at once as the hasher allows
+// (GOMAXPROCS): its throughput is the machine's login ceiling.
+func BenchmarkArgon2VerifyParallel(b *testing.B) {
+	h := NewHasher(DefaultArgon2Params, HashLimits{QueueTimeout: time.Minute})
+	encoded := mustHash(b, h, "correct horse battery staple")
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if ok, _, err := h.Verify(ctx, "correct horse battery staple", encoded); !ok || err != nil {
+				b.Errorf("Verify = %v, %v", ok, err)
+				return
+			}
+		}
+	})
+}
