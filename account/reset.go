@@ -47,8 +47,9 @@ func wellFormedResetToken(token string) bool {
 	if len(token) != resetTokenLen {
 		return false
 	}
-	_, err := base64.RawURLEncoding.Strict().DecodeString(token)
-	return err == nil
+	// The decoder skips \r and \n even in strict mode, so check what it decoded, too.
+	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
+	return err == nil && len(b) == resetTokenBytes
 }
 
 func (s *Service) resetLink(token string) string {
@@ -68,12 +69,11 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) (string, err
 		return "", err
 	}
 	now := s.now()
-	err = s.db.OutboxMail.Create().
+	err = s.resetBatch.insert(ctx, s.db, s.db.OutboxMail.Create().
 		SetKind(outboxmail.KindPasswordReset).
 		SetRecipient(email).
 		SetRequestedAt(now).
-		SetNextAttemptAt(now).
-		Exec(ctx)
+		SetNextAttemptAt(now))
 	if err != nil {
 		return "", internal(fmt.Errorf("queue reset mail: %w", err))
 	}

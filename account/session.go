@@ -65,6 +65,7 @@ func (s *Service) newTokenParser() *jwt.Parser {
 		jwt.WithAudience(s.cfg.Issuer),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
+		jwt.WithStrictDecoding(), // one spelling per token: no spare bits in the signature's last character
 		jwt.WithTimeFunc(s.now),
 	)
 }

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"latchkey/account"
@@ -28,14 +29,14 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		code, _ := gqlErr.Extensions["code"].(string)
 		switch {
-		case gqlErr.Rule != "" || code == "GRAPHQL_PARSE_FAILED" || code == "GRAPHQL_VALIDATION_FAILED" || code == codeBadRequest:
+		case gqlErr.Rule != "" || requestProblems[code]:
 			// Problems with the request document or variables: the message is about the
 			// client's own query, so it is safe and useful to show.
-			gqlErr.Extensions = map[string]any{"code": account.CodeBadUserInput}
-			if code != "" && code != codeBadRequest {
-				gqlErr.Extensions["reason"] = code
+			reason := code
+			if reason == "" {
+				reason = errcode.ValidationFailed
 			}
-		case code == account.CodeRateLimited || code == account.CodeBadUserInput:
+			gqlErr.Extensions = map[string]any{"code": account.CodeBadUserInput, "reason": reason}
 		default:
 			log.ErrorContext(ctx, "internal error", "request_id", RequestID(ctx), "path", gqlErr.Path.String(), "error", err)
 			gqlErr.Message = "Internal server error"
@@ -45,8 +46,16 @@ func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-// codeBadRequest marks errors that our transport raises about the HTTP request itself.
-const codeBadRequest = "latchkey.bad_request"
+// requestProblems are the codes gqlgen, gqlparser and our limits put on errors about the
+// request document or its variables.
+var requestProblems = map[string]bool{
+	errcode.ParseFailed:      true,
+	errcode.ValidationFailed: true,
+	codeComplexityExceeded:   true,
+	codeDepthLimitExceeded:   true,
+	codeDocumentTooLarge:     true,
+	codeIntrospectionOff:     true,
+}
 
 func present(gqlErr *gqlerror.Error, e *account.Error) {
 	gqlErr.Message = e.Message

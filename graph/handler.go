@@ -19,7 +19,8 @@ import (
 type Options struct {
 	Introspection   bool
 	ComplexityLimit int // default 300
-	DepthLimit      int // default 15: deep enough for GraphiQL's introspection query
+	DepthLimit      int // default 15: as deep as graphql-js's full introspection query goes
+	FieldLimit      int // default 500 fields in a document, as written and with fragments expanded
 	Logger          *slog.Logger
 }
 
@@ -31,25 +32,39 @@ func NewHandler(accounts *account.Service, opts Options) http.Handler {
 	if opts.DepthLimit <= 0 {
 		opts.DepthLimit = 15
 	}
+	if opts.FieldLimit <= 0 {
+		opts.FieldLimit = 500
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Accounts: accounts}}))
 	srv.AddTransport(httpTransport{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	cache := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(cache)
+	srv.SetParserTokenLimit(maxTokens)
+	srv.SetValidationRulesFn(validationRules)
+	// Suggestions ("Did you mean …?") would spell out the schema that turning introspection off hides.
+	srv.SetDisableSuggestion(!opts.Introspection)
+	srv.Use(documentSize{maxFields: opts.FieldLimit, cache: cache})
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(introspectionOff{})
 	}
+	// The shape check walks fragments once each; the complexity walk after it does not.
+	srv.Use(operationShape{maxDepth: opts.DepthLimit, maxFields: opts.FieldLimit})
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
-	srv.Use(depthLimit{max: opts.DepthLimit})
 	srv.SetErrorPresenter(errorPresenter(log))
 	srv.SetRecoverFunc(recoverFunc(log))
 	srv.AroundOperations(logOperation(log))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Responses carry access tokens and account data: no cache may keep them.
+		w.Header().Set("Cache-Control", "no-store")
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
 			w.Header().Set("Allow", "GET, POST")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			writeRequestError(w, r, http.StatusMethodNotAllowed, "Use GET for queries or POST")
 			return
 		}
 		srv.ServeHTTP(w, bearerToken(r))

@@ -8,11 +8,15 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"latchkey/account"
 )
 
 // MaxBodyBytes is the largest request body /graphql reads; a larger one is answered 413.
@@ -36,10 +40,6 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	ctx := r.Context()
 	media := responseMediaType(r.Header.Get("Accept"))
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
-	fail := func(status int, msg string) {
-		w.WriteHeader(status)
-		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{requestError(msg)}))
-	}
 
 	start := graphql.Now()
 	var params *graphql.RawParams
@@ -51,13 +51,18 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		params, status, msg = paramsFromBody(w, r)
 	}
 	if params == nil {
-		fail(status, msg)
+		writeRequestError(w, r, status, msg)
 		return
 	}
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
 
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	if r.Method == http.MethodGet && opCtx != nil && opCtx.Operation != nil && opCtx.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", http.MethodPost)
+		writeRequestError(w, r, http.StatusMethodNotAllowed, "GET runs queries only; send mutations with POST")
+		return
+	}
 	if errs != nil {
 		if media == mediaGraphQLResponse {
 			w.WriteHeader(http.StatusBadRequest)
@@ -65,17 +70,19 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
 		return
 	}
-	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
-		w.Header().Set("Allow", http.MethodPost)
-		fail(http.StatusMethodNotAllowed, "GET runs queries only; send mutations with POST")
-		return
-	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	writeResponse(w, responses(ctx))
 }
 
-func requestError(msg string) *gqlerror.Error {
-	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": codeBadRequest}}
+// writeRequestError answers a request that is refused before any GraphQL runs: a GraphQL
+// error response with status, in the media type the client accepts.
+func writeRequestError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	w.Header().Set("Content-Type", responseMediaType(r.Header.Get("Accept"))+"; charset=utf-8")
+	w.WriteHeader(status)
+	writeResponse(w, &graphql.Response{Errors: gqlerror.List{{
+		Message:    msg,
+		Extensions: map[string]any{"code": account.CodeBadUserInput},
+	}}})
 }
 
 // responseMediaType picks application/graphql-response+json when the client asks for it before
@@ -116,13 +123,17 @@ func paramsFromBody(w http.ResponseWriter, r *http.Request) (*graphql.RawParams,
 	if err != nil {
 		return nil, http.StatusBadRequest, "The request body could not be read"
 	}
+	if !wellFormedText(body) {
+		return nil, http.StatusBadRequest, "The request body must be UTF-8 text"
+	}
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		return nil, http.StatusBadRequest, "Batched requests are not supported; send one operation per request"
 	}
 	var req requestBody
+	// Numbers decode as float64, not json.Number: gqlparser takes a json.Number, whose kind is
+	// string, for a String, so 12345 would pass as "12345" where GraphQL asks for an error.
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		return nil, http.StatusBadRequest, "The request body must be a JSON object with query, variables and operationName"
@@ -139,16 +150,71 @@ func paramsFromQuery(rawQuery string) (*graphql.RawParams, int, string) {
 		return nil, http.StatusBadRequest, "The query string could not be parsed"
 	}
 	req := requestBody{Query: q.Get("query"), OperationName: q.Get("operationName")}
+	if !utf8.ValidString(req.Query) || !utf8.ValidString(req.OperationName) {
+		return nil, http.StatusBadRequest, "The query string must be UTF-8 text"
+	}
 	for name, into := range map[string]*map[string]any{"variables": &req.Variables, "extensions": &req.Extensions} {
-		if v := q.Get(name); v != "" {
-			dec := json.NewDecoder(strings.NewReader(v))
-			dec.UseNumber()
-			if err := dec.Decode(into); err != nil {
-				return nil, http.StatusBadRequest, "The " + name + " parameter must be a JSON object"
-			}
+		v := q.Get(name)
+		if v == "" {
+			continue
+		}
+		if !wellFormedText([]byte(v)) {
+			return nil, http.StatusBadRequest, "The query string must be UTF-8 text"
+		}
+		dec := json.NewDecoder(strings.NewReader(v))
+		if err := dec.Decode(into); err != nil {
+			return nil, http.StatusBadRequest, "The " + name + " parameter must be a JSON object"
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return nil, http.StatusBadRequest, "The " + name + " parameter must be a JSON object"
 		}
 	}
 	return rawParams(req)
+}
+
+// wellFormedText reports whether b is UTF-8 in which no JSON \u escape names half a surrogate
+// pair: encoding/json would silently turn either into U+FFFD, and the rules would then check
+// and store something other than what the client sent.
+func wellFormedText(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			continue
+		}
+		i++ // b[i] is the escaped character; an escaped backslash is skipped whole
+		if b[i] != 'u' {
+			continue
+		}
+		r, ok := hex4(b, i+1)
+		if !ok {
+			continue // the JSON decoder refuses it
+		}
+		i += 4
+		if r >= 0xDC00 && r <= 0xDFFF {
+			return false
+		}
+		if r >= 0xD800 && r <= 0xDBFF {
+			if i+2 >= len(b) || b[i+1] != '\\' || b[i+2] != 'u' {
+				return false
+			}
+			if r2, ok := hex4(b, i+3); !ok || r2 < 0xDC00 || r2 > 0xDFFF {
+				return false
+			}
+			i += 6
+		}
+	}
+	return true
+}
+
+// hex4 reads the four hex digits at b[i:].
+func hex4(b []byte, i int) (rune, bool) {
+	if i+4 > len(b) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[i:i+4]), 16, 16)
+	return rune(n), err == nil
 }
 
 func rawParams(req requestBody) (*graphql.RawParams, int, string) {
@@ -164,7 +230,15 @@ func rawParams(req requestBody) (*graphql.RawParams, int, string) {
 }
 
 func writeResponse(w io.Writer, resp *graphql.Response) {
-	b, err := json.Marshal(resp)
+	var v any = resp
+	if resp.Data == nil {
+		// A request refused before execution has no data entry at all, as the spec asks.
+		v = struct {
+			Errors     gqlerror.List  `json:"errors"`
+			Extensions map[string]any `json:"extensions,omitempty"`
+		}{resp.Errors, resp.Extensions}
+	}
+	b, err := json.Marshal(v)
 	if err != nil {
 		b = []byte(`{"errors":[{"message":"Internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
 	}

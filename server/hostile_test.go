@@ -505,3 +505,34 @@ func TestServerSurvivesHostileInput(t *testing.T) {
 	}
 	env.Register(t, "after", "after@example.com", "a-fine-password-1")
 }
+
+// With GRAPHQL_INTROSPECTION=false the schema stays hidden: introspection is refused as the
+// client's mistake, not run into an internal error, and no error suggests field names.
+func TestIntrospectionOff(t *testing.T) {
+	env := apptest.Start(t, apptest.Setup{Env: map[string]string{"GRAPHQL_INTROSPECTION": "false"}})
+	for name, q := range map[string]string{
+		"ErrSchema":            `{__schema{types{name}}}`,
+		"ErrType":              `{__type(name:"User"){fields{name}}}`,
+		"ErrInFragment":        `{...F} fragment F on Query{... on Query{__schema{queryType{name}}}}`,
+		"ErrFullIntrospection": introspectionQuery,
+	} {
+		t.Run(name, func(t *testing.T) {
+			wantNotRun(t, env.Query(t, "", q, nil), "INTROSPECTION_DISABLED")
+		})
+	}
+	t.Run("TypenameStillWorks", func(t *testing.T) {
+		wantOK(t, env.Query(t, "", `{__typename}`, nil))
+	})
+	t.Run("ErrNoSuggestions", func(t *testing.T) {
+		r := env.Query(t, "", `{me{usernam}}`, nil)
+		wantNotRun(t, r, "GRAPHQL_VALIDATION_FAILED")
+		if strings.Contains(r.Errors[0].Message, "username") {
+			t.Errorf("the error names a field of the hidden schema: %q", r.Errors[0].Message)
+		}
+	})
+	t.Run("NothingLogged", func(t *testing.T) {
+		if strings.Contains(env.Logs(), "internal error") {
+			t.Errorf("a refused introspection was logged as an internal error:\n%s", env.Logs())
+		}
+	})
+}

@@ -190,6 +190,7 @@ func TestMalformedResetTokens(t *testing.T) {
 		{"ErrNonCanonicalLastCharacter", valid[:42] + "B"},
 		{"ErrSurroundingSpace", " " + valid[:42]},
 		{"ErrNonASCII", valid[:41] + "é"},
+		{"ErrLineBreak", valid[:21] + "\r\n" + valid[:20]},
 		{"ErrForDeletedUser", deleted},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -213,4 +214,21 @@ func TestMalformedResetTokens(t *testing.T) {
 		})
 	}
 	env.Login(t, "alice@example.com", "first-password-1")
+}
+
+// TestAccessTokenHasOneSpelling: the signature's last base64url character carries two spare
+// bits; a token with them changed decodes to the same bytes, yet is not the token we issued.
+func TestAccessTokenHasOneSpelling(t *testing.T) {
+	env := apptest.Start(t, apptest.Setup{})
+	s := env.Register(t, "alice", "alice@example.com", "first-password-1")
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, s.AccessToken[len(s.AccessToken)-1])
+	twin := s.AccessToken[:len(s.AccessToken)-1] + string(alphabet[last^1])
+	if _, err := base64.RawURLEncoding.DecodeString(twin[strings.LastIndexByte(twin, '.')+1:]); err != nil {
+		t.Fatalf("the twin does not decode leniently, so it proves nothing: %v", err)
+	}
+	wantUnauthenticated(t, env, meWith(t, env, twin))
+	if r := meWith(t, env, s.AccessToken); r.Code() != "" {
+		t.Fatalf("the issued token stopped working: %s", r.Body)
+	}
 }
