@@ -355,11 +355,18 @@ func (s *Service) refusedOnRead(ctx context.Context, m *ent.OutboxMail) bool {
 	if err != nil || m.Accepted {
 		return false
 	}
-	if u.LastResetMailAt != nil && m.RequestedAt.Sub(*u.LastResetMailAt) < s.cfg.ResetMailMinInterval {
-		s.log.InfoContext(ctx, "reset mail skipped: too soon after the last one", "user_id", u.ID)
-		return true
+	return s.tooSoon(ctx, u, m.RequestedAt)
+}
+
+// tooSoon applies RESET_MAIL_MIN_INTERVAL_SECONDS. Requests can be sent out of order, by several
+// workers, so an older request than the last mail's counts as too soon too; with no interval set,
+// nothing is.
+func (s *Service) tooSoon(ctx context.Context, u *ent.User, at time.Time) bool {
+	if s.cfg.ResetMailMinInterval <= 0 || u.LastResetMailAt == nil || at.Sub(*u.LastResetMailAt) >= s.cfg.ResetMailMinInterval {
+		return false
 	}
-	return false
+	s.log.InfoContext(ctx, "reset mail skipped: too soon after the last one", "user_id", u.ID)
+	return true
 }
 
 // acceptResetMail applies RESET_MAIL_MIN_INTERVAL_SECONDS and RESET_MAILS_PER_HOUR, counted from
@@ -367,9 +374,12 @@ func (s *Service) refusedOnRead(ctx context.Context, m *ent.OutboxMail) bool {
 // is conditional on what was read, so two workers cannot both spend the account's last mail.
 func (s *Service) acceptResetMail(ctx context.Context, tx *ent.Tx, u *ent.User, m *ent.OutboxMail) (bool, error) {
 	at := m.RequestedAt
-	if u.LastResetMailAt != nil && at.Sub(*u.LastResetMailAt) < s.cfg.ResetMailMinInterval {
-		s.log.InfoContext(ctx, "reset mail skipped: too soon after the last one", "user_id", u.ID)
+	if s.tooSoon(ctx, u, at) {
 		return false, nil
+	}
+	last := at
+	if u.LastResetMailAt != nil && u.LastResetMailAt.After(at) {
+		last = *u.LastResetMailAt
 	}
 	windowStart, sent := at, 0
 	if u.ResetMailWindowStart != nil && at.Sub(*u.ResetMailWindowStart) < time.Hour {
@@ -387,7 +397,7 @@ func (s *Service) acceptResetMail(ctx context.Context, tx *ent.Tx, u *ent.User, 
 	}
 	n, err := tx.User.Update().
 		Where(unchanged...).
-		SetLastResetMailAt(at).
+		SetLastResetMailAt(last).
 		SetResetMailWindowStart(windowStart).
 		SetResetMailsInWindow(sent + 1).
 		Save(ctx)

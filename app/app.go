@@ -32,25 +32,22 @@ type App struct {
 
 // Options change what tests need to change; a zero Options is what production runs.
 type Options struct {
-	Now         func() time.Time      // clock for the rules; default time.Now
-	SMTPTLS     *tls.Config           // trust for the SMTP server's certificate
-	Outbox      account.OutboxOptions // non-zero fields win over OUTBOX_* settings
-	Argon2      account.Argon2Params
-	SkipMigrate bool
-	WrapDriver  func(dialect.Driver) dialect.Driver // e.g. to record the SQL statements sent
+	Now        func() time.Time      // clock for the rules; default time.Now
+	SMTPTLS    *tls.Config           // trust for the SMTP server's certificate
+	Outbox     account.OutboxOptions // non-zero fields win over OUTBOX_* settings
+	Argon2     account.Argon2Params
+	WrapDriver func(dialect.Driver) dialect.Driver // e.g. to record the SQL statements sent
 }
 
 // New opens the database, migrates it unless told not to, and assembles the service.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options) (*App, error) {
-	db, err := database.OpenWith(ctx, cfg.DatabaseURL, database.Options{WrapDriver: opts.WrapDriver})
+	db, err := OpenDB(ctx, cfg, opts.WrapDriver)
 	if err != nil {
 		return nil, err
 	}
-	if !opts.SkipMigrate {
-		if err := db.Migrate(ctx); err != nil {
-			db.Close()
-			return nil, err
-		}
+	if err := prepareSchema(ctx, db, cfg, log); err != nil {
+		db.Close()
+		return nil, err
 	}
 	transport, err := mailTransport(cfg, log, opts.SMTPTLS)
 	if err != nil {
@@ -84,6 +81,37 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		Pprof:          cfg.DebugPprof,
 	})
 	return &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, log: log}, nil
+}
+
+// OpenDB opens the database that cfg names, with its pool settings.
+func OpenDB(ctx context.Context, cfg *config.Config, wrap func(dialect.Driver) dialect.Driver) (*database.DB, error) {
+	return database.OpenWith(ctx, cfg.DatabaseURL, database.Options{
+		WrapDriver:      wrap,
+		MaxOpenConns:    cfg.DBMaxOpenConns,
+		MaxIdleConns:    cfg.DBMaxIdleConns,
+		ConnMaxLifetime: cfg.DBConnMaxLifetime,
+	})
+}
+
+// prepareSchema applies pending migrations with AUTO_MIGRATE, and otherwise refuses to run on
+// a database whose schema is behind this binary.
+func prepareSchema(ctx context.Context, db *database.DB, cfg *config.Config, log *slog.Logger) error {
+	if cfg.AutoMigrate {
+		applied, err := db.Migrate(ctx)
+		for _, v := range applied {
+			log.Info("applied database migration", "version", v)
+		}
+		return err
+	}
+	st, err := db.MigrationStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("read migration status: %w", err)
+	}
+	if len(st.Pending) > 0 {
+		return fmt.Errorf("the database lacks %d migration(s) (%s): run `server migrate up`, or set AUTO_MIGRATE=true",
+			len(st.Pending), strings.Join(st.Pending, ", "))
+	}
+	return nil
 }
 
 // RunOutbox sends queued mail until ctx ends, then drains what is due.

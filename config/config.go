@@ -56,6 +56,12 @@ type Config struct {
 	PasswordHashQueueLength  int           // PASSWORD_HASH_QUEUE_LENGTH; 0: no limit
 	PasswordHashQueueTimeout time.Duration // PASSWORD_HASH_QUEUE_TIMEOUT_MS
 	DebugPprof               bool          // DEBUG_PPROF
+
+	AutoMigrate        bool          // AUTO_MIGRATE; unset: true with SQLite only
+	DBMaxOpenConns     int           // DATABASE_MAX_OPEN_CONNS
+	DBMaxIdleConns     int           // DATABASE_MAX_IDLE_CONNS
+	DBConnMaxLifetime  time.Duration // DATABASE_CONN_MAX_LIFETIME_SECONDS
+	CORSAllowedOrigins []string      // CORS_ALLOWED_ORIGINS
 }
 
 // Load reads each setting from getenv, else from the .env file at dotenvPath, else its default.
@@ -105,6 +111,11 @@ func Load(getenv func(string) string, dotenvPath string) (*Config, error) {
 	c.PasswordHashQueueLength = l.integer("PASSWORD_HASH_QUEUE_LENGTH", 0, 1_000_000)
 	c.PasswordHashQueueTimeout = l.duration("PASSWORD_HASH_QUEUE_TIMEOUT_MS", 1, time.Millisecond)
 	c.DebugPprof = l.boolean("DEBUG_PPROF")
+	c.AutoMigrate = l.autoMigrate(c.DatabaseURL)
+	c.DBMaxOpenConns = l.integer("DATABASE_MAX_OPEN_CONNS", 1, 10_000)
+	c.DBMaxIdleConns = l.integer("DATABASE_MAX_IDLE_CONNS", 0, 10_000)
+	c.DBConnMaxLifetime = l.duration("DATABASE_CONN_MAX_LIFETIME_SECONDS", 0, time.Second)
+	c.CORSAllowedOrigins = l.origins("CORS_ALLOWED_ORIGINS")
 
 	if c.Production() {
 		if c.SecretKeyGenerated {
@@ -214,6 +225,11 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("PASSWORD_HASH_CONCURRENCY", c.PasswordHashConcurrency),
 		slog.Int("PASSWORD_HASH_QUEUE_LENGTH", c.PasswordHashQueueLength),
 		slog.Int64("PASSWORD_HASH_QUEUE_TIMEOUT_MS", c.PasswordHashQueueTimeout.Milliseconds()),
+		slog.Bool("AUTO_MIGRATE", c.AutoMigrate),
+		slog.Int("DATABASE_MAX_OPEN_CONNS", c.DBMaxOpenConns),
+		slog.Int("DATABASE_MAX_IDLE_CONNS", c.DBMaxIdleConns),
+		slog.Int("DATABASE_CONN_MAX_LIFETIME_SECONDS", int(c.DBConnMaxLifetime/time.Second)),
+		slog.String("CORS_ALLOWED_ORIGINS", strings.Join(c.CORSAllowedOrigins, ",")),
 		slog.Bool("DEBUG_PPROF", c.DebugPprof),
 	)
 }

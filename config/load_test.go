@@ -89,6 +89,11 @@ func TestLoadDefaults(t *testing.T) {
 
 		PasswordHashQueueLength:  128,
 		PasswordHashQueueTimeout: 5 * time.Second,
+
+		AutoMigrate:       true, // with SQLite
+		DBMaxOpenConns:    20,
+		DBMaxIdleConns:    10,
+		DBConnMaxLifetime: 30 * time.Minute,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -140,6 +145,11 @@ func TestLoadEveryVariable(t *testing.T) {
 		"PASSWORD_HASH_QUEUE_LENGTH":            "50",
 		"PASSWORD_HASH_QUEUE_TIMEOUT_MS":        "250",
 		"DEBUG_PPROF":                           "true",
+		"AUTO_MIGRATE":                          "true",
+		"DATABASE_MAX_OPEN_CONNS":               "40",
+		"DATABASE_MAX_IDLE_CONNS":               "5",
+		"DATABASE_CONN_MAX_LIFETIME_SECONDS":    "600",
+		"CORS_ALLOWED_ORIGINS":                  "https://app.example.com, http://localhost:3000/",
 	}
 	for _, v := range config.Variables() {
 		if _, ok := vars[v.Name]; !ok {
@@ -179,6 +189,12 @@ func TestLoadEveryVariable(t *testing.T) {
 		PasswordHashQueueLength:  50,
 		PasswordHashQueueTimeout: 250 * time.Millisecond,
 		DebugPprof:               true,
+
+		AutoMigrate:        true,
+		DBMaxOpenConns:     40,
+		DBMaxIdleConns:     5,
+		DBConnMaxLifetime:  10 * time.Minute,
+		CORSAllowedOrigins: []string{"https://app.example.com", "http://localhost:3000"},
 	}
 	if got := mustLoad(t, vars); !reflect.DeepEqual(got, want) {
 		t.Errorf("\n got %+v\nwant %+v", got, want)
@@ -278,5 +294,33 @@ func TestLoadBooleans(t *testing.T) {
 				t.Errorf("MAIL_USE_SSL=%q gives %v, want %v", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestAutoMigrateDefaultsByDatabase(t *testing.T) {
+	tests := []struct {
+		name string
+		vars map[string]string
+		want bool
+	}{
+		{"SQLiteOn", map[string]string{"DATABASE_URL": "sqlite:x.db"}, true},
+		{"PostgresOff", map[string]string{"DATABASE_URL": "postgres://db.example.com/latchkey"}, false},
+		{"PostgresOptIn", map[string]string{"DATABASE_URL": "postgresql://db.example.com/latchkey", "AUTO_MIGRATE": "true"}, true},
+		{"SQLiteOptOut", map[string]string{"AUTO_MIGRATE": "false"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := mustLoad(t, tt.vars).AutoMigrate; got != tt.want {
+				t.Errorf("AutoMigrate = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCORSOriginsRefused(t *testing.T) {
+	for _, bad := range []string{"*", "app.example.com", "https://app.example.com/path", "javascript:alert(1)", "https://u:p@app.example.com"} {
+		if msg := loadErr(t, map[string]string{"CORS_ALLOWED_ORIGINS": bad}); !strings.Contains(msg, "CORS_ALLOWED_ORIGINS") {
+			t.Errorf("%q: error %q does not name CORS_ALLOWED_ORIGINS", bad, msg)
+		}
 	}
 }

@@ -237,3 +237,26 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	}
 	return a.Prefix(a.BitLen())
 }
+
+// autoMigrate defaults to true for the embedded SQLite file and false for PostgreSQL, where
+// several replicas should not each change the schema as they start.
+func (l *loader) autoMigrate(databaseURL string) bool {
+	if l.str("AUTO_MIGRATE") == "" {
+		return strings.HasPrefix(databaseURL, "sqlite:")
+	}
+	return l.boolean("AUTO_MIGRATE")
+}
+
+// origins parses a list of web origins: scheme and host (and port), nothing else.
+func (l *loader) origins(name string) []string {
+	var out []string
+	for _, o := range strings.FieldsFunc(l.str(name), func(r rune) bool { return r == ',' || r == ' ' }) {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			l.fail(name, fmt.Sprintf("%q is not an origin like https://app.example.com", o))
+			continue
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out
+}

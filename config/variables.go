@@ -47,6 +47,11 @@ var variables = []Variable{
 	{Name: "PASSWORD_HASH_CONCURRENCY", Default: "0", Meaning: "argon2id hashes computed at once, 19 MiB each; 0: one per CPU (GOMAXPROCS)"},
 	{Name: "PASSWORD_HASH_QUEUE_LENGTH", Default: "128", Meaning: "requests that may wait for a hashing slot; more are answered RATE_LIMITED at once (0: no limit)"},
 	{Name: "PASSWORD_HASH_QUEUE_TIMEOUT_MS", Default: "5000", Meaning: "longest wait for a hashing slot before the request is answered RATE_LIMITED"},
+	{Name: "AUTO_MIGRATE", Meaning: "apply pending database migrations at start-up; unset: true with SQLite, false with PostgreSQL (run server migrate up)"},
+	{Name: "DATABASE_MAX_OPEN_CONNS", Default: "20", Meaning: "most open PostgreSQL connections per server (SQLite sizes its own pool)"},
+	{Name: "DATABASE_MAX_IDLE_CONNS", Default: "10", Meaning: "PostgreSQL connections kept open while idle"},
+	{Name: "DATABASE_CONN_MAX_LIFETIME_SECONDS", Default: "1800", Meaning: "PostgreSQL connections are replaced after this long (0: never)"},
+	{Name: "CORS_ALLOWED_ORIGINS", Meaning: "origins (comma or space separated, e.g. https://app.example.com) whose pages may call /graphql; empty: none"},
 	{Name: "DEBUG_PPROF", Default: "false", Meaning: "serve Go's profiler at /debug/pprof/ (for load tests; never expose it)"},
 }
 

@@ -2,6 +2,7 @@
 package database
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"    // registers the "sqlite3" database/sql driver
 
 	"latchkey/ent"
+	"latchkey/migrations"
 )
 
 // DB is an open database: the ent client and the pool beneath it.
@@ -28,6 +30,10 @@ type DB struct {
 type Options struct {
 	// WrapDriver, when set, wraps the driver beneath the ent client, e.g. to watch its statements.
 	WrapDriver func(dialect.Driver) dialect.Driver
+	// PostgreSQL pool; zero values keep the defaults (20 open, 10 idle, 30 minutes).
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
 }
 
 // Open connects to databaseURL ("sqlite:PATH" or "postgres://…") and checks that it answers.
@@ -51,8 +57,9 @@ func OpenWith(ctx context.Context, databaseURL string, opts Options) (*DB, error
 		db.SetMaxIdleConns(16)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
-		db.SetMaxOpenConns(20)
-		db.SetMaxIdleConns(10)
+		db.SetMaxOpenConns(cmp.Or(opts.MaxOpenConns, 20))
+		db.SetMaxIdleConns(cmp.Or(opts.MaxIdleConns, 10))
+		db.SetConnMaxLifetime(cmp.Or(opts.ConnMaxLifetime, 30*time.Minute))
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -75,12 +82,18 @@ func OpenWith(ctx context.Context, databaseURL string, opts Options) (*DB, error
 	return &DB{Client: client, SQL: db, Dialect: dial}, nil
 }
 
-// Migrate creates or updates the tables to match the ent schema.
-func (d *DB) Migrate(ctx context.Context) error {
-	if err := d.Client.Schema.Create(ctx); err != nil {
-		return fmt.Errorf("migrate database: %w", err)
+// Migrate applies the pending versioned migrations and returns the versions it applied.
+func (d *DB) Migrate(ctx context.Context) ([]string, error) {
+	applied, err := migrations.Up(ctx, d.SQL, d.Dialect)
+	if err != nil {
+		return applied, fmt.Errorf("migrate database: %w", err)
 	}
-	return nil
+	return applied, nil
+}
+
+// MigrationStatus tells which migrations the database has and which it lacks.
+func (d *DB) MigrationStatus(ctx context.Context) (migrations.Status, error) {
+	return migrations.StatusOf(ctx, d.SQL, d.Dialect)
 }
 
 // Close closes the pool.

@@ -3,6 +3,8 @@ package server_test
 import (
 	"testing"
 
+	"entgo.io/ent/dialect"
+
 	"latchkey/app/apptest"
 )
 
@@ -19,9 +21,16 @@ func TestCascadeDelete(t *testing.T) {
 	env.ResetTokenFromMail(t, 2)
 
 	t.Run("SchemaDeclaresCascade", func(t *testing.T) {
+		query := `SELECT "table", "from", "to", on_delete FROM pragma_foreign_key_list('password_reset_tokens')`
+		if env.Dialect() == dialect.Postgres {
+			query = `SELECT ccu.table_name, kcu.column_name, ccu.column_name, rc.delete_rule
+				FROM information_schema.referential_constraints rc
+				JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = rc.constraint_name
+				JOIN information_schema.constraint_column_usage ccu ON ccu.constraint_name = rc.unique_constraint_name
+				WHERE kcu.table_name = 'password_reset_tokens'`
+		}
 		var table, from, to, onDelete string
-		err := db.QueryRow(`SELECT "table", "from", "to", on_delete FROM pragma_foreign_key_list('password_reset_tokens')`).
-			Scan(&table, &from, &to, &onDelete)
+		err := db.QueryRow(query).Scan(&table, &from, &to, &onDelete)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -77,7 +77,7 @@ func TestLoginUpgradesOldHash(t *testing.T) {
 	}
 	old.Stop()
 
-	env := apptest.Start(t, apptest.Setup{DBPath: old.DBPath})
+	env := apptest.Start(t, apptest.Setup{DatabaseURL: old.DatabaseURL})
 
 	t.Run("WrongPasswordKeepsHash", func(t *testing.T) {
 		wantError(t, login(t, env, "alice@example.com", "wrong-password"), "UNAUTHENTICATED", "", "")

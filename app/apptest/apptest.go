@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,7 +36,9 @@ type Setup struct {
 	NoWorker bool              // do not send queued mail
 	Outbox   account.OutboxOptions
 	Argon2   account.Argon2Params
-	DBPath   string // SQLite file to use, e.g. an earlier Env's to restart on it; default a fresh one
+	// DatabaseURL is the database to use, e.g. an earlier Env's to restart on it; default a fresh
+	// one: a SQLite file, or a new PostgreSQL database when TEST_DATABASE_URL is set.
+	DatabaseURL string
 
 	// LinksToServer sets FRONTEND_URL to the test server's own address (unless Env sets it), so
 	// that links in mails open on the server under test, as a browser test needs.
@@ -50,12 +51,13 @@ type Setup struct {
 
 // Env is one running server and what surrounds it.
 type Env struct {
-	App    *app.App
-	HTTP   *httptest.Server
-	SMTP   *emailtest.Server
-	Clock  *Clock
-	DBPath string
-	logs   *syncBuffer
+	App         *app.App
+	HTTP        *httptest.Server
+	SMTP        *emailtest.Server
+	Clock       *Clock
+	DBPath      string // the SQLite file, or "" on PostgreSQL
+	DatabaseURL string
+	logs        *syncBuffer
 
 	noWorker bool
 	stopOnce sync.Once
@@ -66,13 +68,18 @@ type Env struct {
 func Start(tb testing.TB, s Setup) *Env {
 	tb.Helper()
 	smtp := emailtest.Start(tb, s.SMTP)
-	dbPath := s.DBPath
-	if dbPath == "" {
-		dbPath = filepath.Join(tb.TempDir(), "latchkey.db")
+	dbURL := s.DatabaseURL
+	if dbURL == "" {
+		dbURL = FreshDatabase(tb)
+	}
+	dbPath, _ := strings.CutPrefix(dbURL, "sqlite:")
+	if dbPath == dbURL {
+		dbPath = ""
 	}
 	env := map[string]string{
 		"SECRET_KEY":         SecretKey,
-		"DATABASE_URL":       "sqlite:" + dbPath,
+		"DATABASE_URL":       dbURL,
+		"AUTO_MIGRATE":       "true",
 		"MAIL_SERVER":        smtp.Host(),
 		"MAIL_PORT":          strconv.Itoa(smtp.Port()),
 		"MAIL_USE_TLS":       "false",
@@ -127,7 +134,7 @@ func Start(tb testing.TB, s Setup) *Env {
 	if !s.NoWorker {
 		wg.Go(func() { a.RunOutbox(ctx) })
 	}
-	e := &Env{App: a, HTTP: srv, SMTP: smtp, Clock: clock, DBPath: dbPath, logs: logs, noWorker: s.NoWorker}
+	e := &Env{App: a, HTTP: srv, SMTP: smtp, Clock: clock, DBPath: dbPath, DatabaseURL: dbURL, logs: logs, noWorker: s.NoWorker}
 	e.stop = func() {
 		srv.Close()
 		cancel()

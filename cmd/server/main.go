@@ -41,6 +41,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "createuser":
 		return createUser(ctx, args, getenv, stdin, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args, getenv, stdout, stderr)
 	case "populate":
 		return populate(ctx, args, getenv, stdout, stderr)
 	case "version":
@@ -60,6 +62,7 @@ func usage(w io.Writer) {
 Commands:
   serve       run the account server (the default)
   createuser  create an account (--email, --username; password asked on the terminal)
+  migrate     apply (up) or list (status) the database migrations
   populate    create sample accounts for development
   version     print the version
   help        print this help

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"latchkey/app"
+	"latchkey/config"
+)
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: server migrate up|status\n\n"+
+			"  up      apply every pending migration to DATABASE_URL\n"+
+			"  status  list the applied and pending migrations\n\n")
+		fs.PrintDefaults()
+	}
+	envFile := fs.String("env-file", ".env", "`path` of the .env file to read settings from")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || (fs.Arg(0) != "up" && fs.Arg(0) != "status") {
+		fs.Usage()
+		return errors.New("migrate needs up or status")
+	}
+	cfg, err := config.Load(getenv, *envFile)
+	if err != nil {
+		return fmt.Errorf("invalid settings:\n%w", err)
+	}
+	db, err := app.OpenDB(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if fs.Arg(0) == "up" {
+		applied, err := db.Migrate(ctx)
+		for _, v := range applied {
+			fmt.Fprintf(stdout, "applied %s\n", v)
+		}
+		if err != nil {
+			return err
+		}
+		if len(applied) == 0 {
+			fmt.Fprintln(stdout, "nothing to apply: the database is up to date")
+		}
+		return nil
+	}
+	st, err := db.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "database  %s (%s)\n", databaseLabel(cfg.DatabaseURL), db.Dialect)
+	current := st.Current()
+	if current == "" {
+		current = "none (empty database)"
+	}
+	fmt.Fprintf(stdout, "current   %s\n", current)
+	for _, v := range st.Applied {
+		fmt.Fprintf(stdout, "applied   %s\n", v)
+	}
+	for _, v := range st.Pending {
+		fmt.Fprintf(stdout, "pending   %s\n", v)
+	}
+	if len(st.Pending) == 0 {
+		fmt.Fprintln(stdout, "up to date")
+	}
+	return nil
+}
