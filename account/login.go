@@ -82,13 +82,15 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Session, 
 	}
 	byClient := email + "|" + limitKey(clientIP(ctx))
 	// Peek at both first, so that a refused attempt is not counted by one of them.
-	if wait := max(s.account.peek(email), s.logins.peek(byClient)); wait > 0 {
-		return nil, rateLimited(wait)
+	wait := max(s.account.peek(email), s.logins.peek(byClient))
+	if wait == 0 {
+		wait = s.logins.wait(byClient)
 	}
-	if wait := s.logins.wait(byClient); wait > 0 {
-		return nil, rateLimited(wait)
+	if wait == 0 {
+		wait = s.account.wait(email)
 	}
-	if wait := s.account.wait(email); wait > 0 {
+	if wait > 0 {
+		s.cfg.Observer.RateLimited("login_failures")
 		return nil, rateLimited(wait)
 	}
 	u, err := s.db.User.Query().Where(user.Email(email)).Only(ctx)
@@ -102,7 +104,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Session, 
 	}
 	ok, needsRehash, err := s.hasher.Verify(ctx, password, u.PasswordHash)
 	if err != nil {
-		return nil, hashError(err)
+		return nil, s.hashError(err)
 	}
 	if !ok {
 		s.loginFailed(email, byClient)
@@ -155,7 +157,7 @@ func (s *Service) DeleteAccount(ctx context.Context, password string) error {
 func (s *Service) verifyCurrent(ctx context.Context, u *ent.User, field, password string) error {
 	ok, _, err := s.hasher.Verify(ctx, password, u.PasswordHash)
 	if err != nil {
-		return hashError(err)
+		return s.hashError(err)
 	}
 	if !ok {
 		return badInput(field, "Current password is incorrect")
@@ -166,14 +168,15 @@ func (s *Service) verifyCurrent(ctx context.Context, u *ent.User, field, passwor
 func (s *Service) hash(ctx context.Context, password string) (string, error) {
 	h, err := s.hasher.Hash(ctx, password)
 	if err != nil {
-		return "", hashError(err)
+		return "", s.hashError(err)
 	}
 	return h, nil
 }
 
 // hashError turns a full hashing queue into RATE_LIMITED rather than letting memory run out.
-func hashError(err error) error {
+func (s *Service) hashError(err error) error {
 	if errors.Is(err, ErrHasherBusy) {
+		s.cfg.Observer.RateLimited("password_hashing")
 		return rateLimited(time.Second)
 	}
 	return internal(fmt.Errorf("password hash: %w", err))

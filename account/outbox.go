@@ -62,7 +62,9 @@ func (s *Service) RunOutbox(ctx context.Context) {
 	tick := time.NewTicker(opts.PollInterval)
 	defer tick.Stop()
 	var lastSweep time.Time
+	swept := 0
 	for ctx.Err() == nil {
+		swept = s.sweepRefused(context.WithoutCancel(ctx), swept)
 		w.start(ctx)
 		if now := s.now(); now.Sub(lastSweep) > 10*time.Minute {
 			lastSweep = now
@@ -201,12 +203,14 @@ func (s *Service) deliver(ctx context.Context, m claimedMail, opts OutboxOptions
 	err := s.send(ctx, m.OutboxMail)
 	stop()
 	if err == nil {
+		s.cfg.Observer.MailEvent(string(m.Kind), "sent")
 		// Should this fail, the mail goes out again when the lease ends: twice rather than never.
 		if err := s.db.OutboxMail.DeleteOneID(m.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
 			s.log.ErrorContext(ctx, "outbox: delete sent mail", "mail_id", m.ID, "error", err)
 		}
 		return
 	}
+	s.cfg.Observer.MailEvent(string(m.Kind), "failed")
 	s.retryLater(ctx, m.OutboxMail, err, opts)
 }
 
@@ -262,12 +266,14 @@ func (s *Service) retryLater(ctx context.Context, m *ent.OutboxMail, cause error
 	attempts := m.Attempts + 1
 	if now.Sub(m.RequestedAt) >= opts.GiveUpAfter {
 		s.log.ErrorContext(ctx, "outbox: giving up on mail", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts, "error", cause)
+		s.cfg.Observer.MailEvent(string(m.Kind), "given_up")
 		if err := s.db.OutboxMail.DeleteOneID(m.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
 			s.log.ErrorContext(ctx, "outbox: delete abandoned mail", "mail_id", m.ID, "error", err)
 		}
 		return
 	}
 	wait := backoff(attempts, opts.MaxBackoff)
+	s.cfg.Observer.MailEvent(string(m.Kind), "retried")
 	s.log.WarnContext(ctx, "outbox: send failed, will retry", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts, "retry_in", wait.Round(time.Millisecond).String(), "error", cause)
 	msg := cause.Error()
 	if len(msg) > 1000 {

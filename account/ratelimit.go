@@ -60,6 +60,7 @@ func (s *Service) allow(ctx context.Context, op operation) error {
 		return nil
 	}
 	if wait := s.limiter.take(string(op)+"|"+limitKey(clientIP(ctx)), limit, time.Minute); wait > 0 {
+		s.cfg.Observer.RateLimited(string(op))
 		return rateLimited(wait)
 	}
 	return nil

@@ -77,6 +77,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) (string, err
 	if err != nil {
 		return "", internal(fmt.Errorf("queue reset mail: %w", err))
 	}
+	s.cfg.Observer.MailEvent(string(outboxmail.KindPasswordReset), "queued")
 	s.notifyOutbox()
 	return ForgotPasswordMessage, nil
 }
@@ -149,6 +150,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 	if err != nil {
 		return err
 	}
+	s.cfg.Observer.MailEvent(string(outboxmail.KindPasswordChanged), "queued")
 	s.notifyOutbox()
 	s.log.InfoContext(ctx, "password reset", "user_id", u.ID)
 	return nil
@@ -183,6 +185,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, newPassword strin
 	if err != nil {
 		return nil, err
 	}
+	s.cfg.Observer.MailEvent(string(outboxmail.KindPasswordChanged), "queued")
 	s.notifyOutbox()
 	s.log.InfoContext(ctx, "password changed", "user_id", u.ID)
 	return s.issueSession(u)

@@ -19,6 +19,17 @@ type Mailer interface {
 	SendPasswordChanged(ctx context.Context, to, username string, at time.Time) error
 }
 
+// Observer is told of events worth counting; the metrics package satisfies it.
+type Observer interface {
+	MailEvent(kind, event string) // queued, sent, failed, retried, given_up
+	RateLimited(limit string)
+}
+
+type noObserver struct{}
+
+func (noObserver) MailEvent(string, string) {}
+func (noObserver) RateLimited(string)       {}
+
 // Config holds the settings the rules depend on.
 type Config struct {
 	SecretKey         []byte
@@ -36,6 +47,8 @@ type Config struct {
 	RateLimits       RateLimits
 
 	Outbox OutboxOptions
+
+	Observer Observer // default: counts nothing
 
 	Now        func() time.Time // defaults to time.Now
 	Argon2     Argon2Params     // defaults to DefaultArgon2Params
@@ -56,6 +69,7 @@ type Service struct {
 	wake    chan struct{}
 
 	tokenParser *jwt.Parser
+	resetBatch  outboxBatch // forgotPassword's outbox rows, written together
 }
 
 // NewService returns the account service. Call RunOutbox to have its mail sent.
@@ -68,6 +82,9 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
 	}
 	if cfg.Argon2 == (Argon2Params{}) {
 		cfg.Argon2 = DefaultArgon2Params

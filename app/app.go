@@ -17,6 +17,7 @@ import (
 	"latchkey/config"
 	"latchkey/database"
 	"latchkey/email"
+	"latchkey/metrics"
 	"latchkey/server"
 	"latchkey/web"
 )
@@ -59,7 +60,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		db.Close()
 		return nil, err
 	}
-	accounts, err := account.NewService(db.Client, mailer, accountConfig(cfg, opts), log)
+	var accounts *account.Service
+	m := metrics.New(func() int { return accounts.Hasher().QueueDepth() })
+	acfg := accountConfig(cfg, opts)
+	acfg.Observer = m
+	accounts, err = account.NewService(db.Client, mailer, acfg, log)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -79,6 +84,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		HSTS:           strings.HasPrefix(cfg.FrontendURL, "https://"),
 		Introspection:  cfg.GraphQLIntrospection,
 		Pprof:          cfg.DebugPprof,
+		Metrics:        m,
+		CORSOrigins:    cfg.CORSAllowedOrigins,
 	})
 	return &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, log: log}, nil
 }

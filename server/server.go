@@ -10,11 +10,13 @@ import (
 	"net/http"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"latchkey/account"
 	"latchkey/graph"
+	"latchkey/metrics"
 )
 
 // Pinger is what readiness checks: the database.
@@ -33,6 +35,8 @@ type Deps struct {
 	HSTS           bool // FRONTEND_URL is https
 	Introspection  bool
 	Pprof          bool // serve /debug/pprof/ (DEBUG_PPROF)
+	Metrics        *metrics.Metrics
+	CORSOrigins    []string // origins whose pages may call /graphql
 }
 
 // New returns the server's whole HTTP handler.
@@ -41,7 +45,12 @@ func New(d Deps) http.Handler {
 		d.Logger = slog.Default()
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.NewHandler(d.Accounts, graph.Options{Introspection: d.Introspection, Logger: d.Logger}))
+	gqlOpts := graph.Options{Introspection: d.Introspection, Logger: d.Logger}
+	if d.Metrics != nil {
+		gqlOpts.Observe = d.Metrics.ObserveOperation
+		mux.Handle("GET /metrics", d.Metrics.Handler())
+	}
+	mux.Handle("/graphql", withCORS(d.CORSOrigins, graph.NewHandler(d.Accounts, gqlOpts)))
 	mux.Handle("GET /playground", withPlaygroundCSP(playgroundHandler(d.AppName+" GraphQL playground")))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusOK, "ok")
@@ -70,26 +79,36 @@ func New(d Deps) http.Handler {
 }
 
 // withPlaygroundCSP serves GraphiQL under a policy that allows what it needs and nothing more:
-// its pinned scripts and styles from the CDN, its one inline script by hash, requests to this
-// origin, and no framing. The page never changes while the process runs, so it is hashed once.
+// the pinned scripts and styles the page loads (from whatever origins it names), its inline
+// script by hash, requests to this origin, and no framing. The page never changes while the
+// process runs, so it is read once.
 func withPlaygroundCSP(h http.Handler) http.Handler {
 	rec := &pageRecorder{header: http.Header{}}
 	req, _ := http.NewRequest(http.MethodGet, "/playground?query=%7B__typename%7D", nil)
 	h.ServeHTTP(rec, req)
-	scriptSrc := []string{"https://cdn.jsdelivr.net"}
+	var origins []string
+	for _, m := range assetOrigin.FindAllSubmatch(rec.body.Bytes(), -1) {
+		if o := string(m[1]); !slices.Contains(origins, o) {
+			origins = append(origins, o)
+		}
+	}
+	assets := strings.Join(origins, " ")
+	scriptSrc := []string{assets}
 	for _, m := range inlineScript.FindAllSubmatch(rec.body.Bytes(), -1) {
 		sum := sha256.Sum256(m[1])
 		scriptSrc = append(scriptSrc, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
 	}
 	csp := "default-src 'none'; script-src " + strings.Join(scriptSrc, " ") +
-		"; style-src https://cdn.jsdelivr.net 'unsafe-inline'; font-src https://cdn.jsdelivr.net data:" +
-		"; img-src 'self' data: https://cdn.jsdelivr.net; connect-src 'self'" +
+		"; style-src " + assets + " 'unsafe-inline'; font-src " + assets + " data:" +
+		"; img-src 'self' data: " + assets + "; connect-src 'self'" +
 		"; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", csp)
 		h.ServeHTTP(w, r)
 	})
 }
+
+var assetOrigin = regexp.MustCompile(`(?:src|href)="(https://[^/"]+)/`)
 
 var inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
 

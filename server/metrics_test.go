@@ -1,0 +1,73 @@
+package server_test
+
+import (
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"latchkey/app/apptest"
+)
+
+// metricValue reads one sample from /metrics; a missing series reads as 0.
+func metricValue(tb testing.TB, env *apptest.Env, series string) float64 {
+	tb.Helper()
+	resp, err := http.Get(env.URL() + "/metrics")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("/metrics = %d", resp.StatusCode)
+	}
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\S+)$`).FindSubmatch(body)
+	if m == nil {
+		return 0
+	}
+	v, err := strconv.ParseFloat(string(m[1]), 64)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
+
+func TestMetricsMove(t *testing.T) {
+	env := apptest.Start(t, apptest.Setup{Env: map[string]string{"RATE_LIMIT_ENABLED": "true", "RATE_LIMIT_FORGOT_PASSWORD_PER_MINUTE": "1"}})
+	env.Register(t, "alice", "alice@example.com", "first-password-1")
+
+	t.Run("RequestsByOperationAndCode", func(t *testing.T) {
+		series := `latchkey_graphql_requests_total{code="UNAUTHENTICATED",operation="me"}`
+		before := metricValue(t, env, series)
+		env.Query(t, "", apptest.MeQuery, nil)
+		if got := metricValue(t, env, series); got != before+1 {
+			t.Errorf("%s = %v after one more, want %v", series, got, before+1)
+		}
+		if metricValue(t, env, `latchkey_graphql_request_duration_seconds_count{operation="me"}`) < 1 {
+			t.Error("no latency observed for me")
+		}
+	})
+	t.Run("MailQueuedAndSent", func(t *testing.T) {
+		wantOK(t, forgot(t, env, "alice@example.com"))
+		env.SMTP.Wait(t, 1, 10*time.Second)
+		if v := metricValue(t, env, `latchkey_mail_total{event="queued",kind="password_reset"}`); v != 1 {
+			t.Errorf("queued = %v, want 1", v)
+		}
+		eventually(t, "the sent counter to move", func() bool {
+			return metricValue(t, env, `latchkey_mail_total{event="sent",kind="password_reset"}`) == 1
+		})
+	})
+	t.Run("RateLimitHits", func(t *testing.T) {
+		wantRateLimited(t, forgot(t, env, "alice@example.com"))
+		if v := metricValue(t, env, `latchkey_rate_limited_total{limit="forgotPassword"}`); v != 1 {
+			t.Errorf("rate-limit hits = %v, want 1", v)
+		}
+	})
+	t.Run("HashQueueDepth", func(t *testing.T) {
+		if v := metricValue(t, env, `latchkey_password_hash_queue_depth`); v != 0 {
+			t.Errorf("queue depth at rest = %v, want 0", v)
+		}
+	})
+}
