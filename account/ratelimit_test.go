@@ -93,7 +93,7 @@ func TestLimitKey(t *testing.T) {
 
 func TestAllowIPv6Subnet(t *testing.T) {
 	s := &Service{
-		cfg:     Config{RateLimitEnabled: true, RateLimits: RateLimits{ForgotPassword: 1}},
+		cfg:     Config{RateLimitEnabled: true, RateLimits: RateLimits{ForgotPassword: 1}, Observer: noObserver{}},
 		limiter: newRateLimiter(newFakeClock().Now),
 	}
 	ctx := WithClientIP(context.Background(), "2001:db8::1")
