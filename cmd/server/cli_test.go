@@ -34,7 +34,7 @@ func TestHelp(t *testing.T) {
 			}
 		}
 	}
-	for _, sub := range []string{"serve", "createuser", "populate"} {
+	for _, sub := range []string{"serve", "createuser", "populate", "migrate"} {
 		out, err := command(t, t.TempDir(), nil, sub, "--help").CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "-env-file") {
 			t.Errorf("%s --help: err %v, output:\n%s", sub, err, out)
@@ -182,4 +182,42 @@ func openSQLite(tb testing.TB, path string) *sql.DB {
 		tb.Fatal(err)
 	}
 	return db
+}
+
+func TestMigrateCommands(t *testing.T) {
+	dir := t.TempDir()
+	env := baseEnv(dir)
+	env["AUTO_MIGRATE"] = "false"
+
+	out, err := command(t, dir, env, "migrate", "status").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "pending") || !strings.Contains(string(out), "none (empty database)") {
+		t.Fatalf("status of an empty database: %v\n%s", err, out)
+	}
+	out, err = command(t, dir, env, "serve").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "run `server migrate up`") {
+		t.Fatalf("serve on an unmigrated database with AUTO_MIGRATE=false: %v\n%s", err, out)
+	}
+	out, err = command(t, dir, env, "migrate", "up").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "applied ") {
+		t.Fatalf("migrate up: %v\n%s", err, out)
+	}
+	out, err = command(t, dir, env, "migrate", "up").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "nothing to apply") {
+		t.Fatalf("second migrate up: %v\n%s", err, out)
+	}
+	out, err = command(t, dir, env, "migrate", "status").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "up to date") || strings.Contains(string(out), "pending") {
+		t.Fatalf("status after up: %v\n%s", err, out)
+	}
+	p := startServer(t, dir, env)
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Wait(t, 20*time.Second); err != nil {
+		t.Fatalf("server on the migrated database: %v", err)
+	}
+	out, err = command(t, dir, env, "migrate", "sideways").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "up|status") {
+		t.Fatalf("unknown migrate action: %v\n%s", err, out)
+	}
 }
