@@ -62,9 +62,9 @@ func (s *Service) RunOutbox(ctx context.Context) {
 	tick := time.NewTicker(opts.PollInterval)
 	defer tick.Stop()
 	var lastSweep time.Time
-	swept := 0
+	var sweeper refusedSweeper
 	for ctx.Err() == nil {
-		swept = s.sweepRefused(context.WithoutCancel(ctx), swept)
+		sweeper.sweep(ctx, s)
 		w.start(ctx)
 		if now := s.now(); now.Sub(lastSweep) > 10*time.Minute {
 			lastSweep = now

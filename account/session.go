@@ -87,6 +87,24 @@ func (s *Service) parseAccessToken(token string) (*accessClaims, error) {
 	return &claims, nil
 }
 
+// UserReader reads an account by id faster than an ent query: CurrentUser's one read, on the
+// path of every signed-in request. The database package provides one.
+type UserReader interface {
+	// UserByID returns the user, or nil when there is none.
+	UserByID(ctx context.Context, id int) (*ent.User, error)
+}
+
+func (s *Service) userByID(ctx context.Context, id int) (*ent.User, error) {
+	if s.cfg.Users != nil {
+		return s.cfg.Users.UserByID(ctx, id)
+	}
+	u, err := s.db.User.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return u, err
+}
+
 // CurrentUser returns the user whose valid, unrevoked access token the request carried.
 // Errors: UNAUTHENTICATED.
 func (s *Service) CurrentUser(ctx context.Context) (*ent.User, error) {
@@ -98,14 +116,11 @@ func (s *Service) CurrentUser(ctx context.Context) (*ent.User, error) {
 	if err != nil {
 		return nil, errUnauthenticated
 	}
-	u, err := s.db.User.Get(ctx, id)
-	if ent.IsNotFound(err) {
-		return nil, errUnauthenticated
-	}
+	u, err := s.userByID(ctx, id)
 	if err != nil {
 		return nil, internal(fmt.Errorf("load user: %w", err))
 	}
-	if u.SessionVersion != claims.SessionVersion {
+	if u == nil || u.SessionVersion != claims.SessionVersion {
 		return nil, errUnauthenticated
 	}
 	return u, nil

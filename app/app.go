@@ -64,6 +64,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	m := metrics.New(func() int { return accounts.Hasher().QueueDepth() })
 	acfg := accountConfig(cfg, opts)
 	acfg.Observer = m
+	acfg.Users = db
 	accounts, err = account.NewService(db.Client, mailer, acfg, log)
 	if err != nil {
 		db.Close()
