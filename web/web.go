@@ -20,7 +20,7 @@ import (
 // PasswordMaxLength is the longest password the contract accepts, in Unicode characters.
 const PasswordMaxLength = 128
 
-//go:embed pages/*.html static
+//go:embed pages/*.html pages/*.tmpl static
 var content embed.FS
 
 // routes maps each page's path to its template in pages/.
@@ -76,12 +76,12 @@ func New(appName string, passwordMinLength int) (http.Handler, error) {
 	data := pageData{AppName: appName, PasswordMinLength: passwordMinLength, PasswordMaxLength: PasswordMaxLength}
 	h := &handler{pages: make(map[string][]byte, len(routes)), assets: make(map[string]asset)}
 	for route, name := range routes {
-		tmpl, err := template.ParseFS(content, "pages/"+name)
+		tmpl, err := template.ParseFS(content, "pages/_partials.tmpl", "pages/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse %s: %w", name, err)
 		}
 		var buf bytes.Buffer
-		if err := tmpl.Execute(&buf, data); err != nil {
+		if err := tmpl.ExecuteTemplate(&buf, name, data); err != nil {
 			return nil, fmt.Errorf("web: render %s: %w", name, err)
 		}
 		h.pages[route] = buf.Bytes()
