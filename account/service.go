@@ -70,7 +70,8 @@ type Service struct {
 	wake    chan struct{}
 
 	tokenParser *jwt.Parser
-	resetBatch  outboxBatch // forgotPassword's outbox rows, written together
+	verified    verifiedTokens // access tokens that passed every check
+	resetBatch  outboxBatch    // forgotPassword's outbox rows, written together
 }
 
 // NewService returns the account service. Call RunOutbox to have its mail sent.

@@ -108,20 +108,35 @@ func (s *Service) userByID(ctx context.Context, id int) (*ent.User, error) {
 // CurrentUser returns the user whose valid, unrevoked access token the request carried.
 // Errors: UNAUTHENTICATED.
 func (s *Service) CurrentUser(ctx context.Context) (*ent.User, error) {
-	claims, err := s.parseAccessToken(accessToken(ctx))
+	t, err := s.verifyAccessToken(accessToken(ctx))
 	if err != nil {
 		return nil, err
 	}
-	id, err := strconv.Atoi(claims.Subject)
-	if err != nil {
-		return nil, errUnauthenticated
-	}
-	u, err := s.userByID(ctx, id)
+	u, err := s.userByID(ctx, t.userID)
 	if err != nil {
 		return nil, internal(fmt.Errorf("load user: %w", err))
 	}
-	if u == nil || u.SessionVersion != claims.SessionVersion {
+	if u == nil || u.SessionVersion != t.sessionVersion {
 		return nil, errUnauthenticated
 	}
 	return u, nil
+}
+
+// verifyAccessToken returns what a valid token says, from the cache of tokens verified before
+// when it is there and unexpired.
+func (s *Service) verifyAccessToken(token string) (verifiedToken, error) {
+	if t, ok := s.verified.get(token, s.now()); ok {
+		return t, nil
+	}
+	claims, err := s.parseAccessToken(token)
+	if err != nil {
+		return verifiedToken{}, err
+	}
+	id, err := strconv.Atoi(claims.Subject)
+	if err != nil {
+		return verifiedToken{}, errUnauthenticated
+	}
+	t := verifiedToken{userID: id, sessionVersion: claims.SessionVersion, expires: claims.ExpiresAt.Time}
+	s.verified.put(token, t)
+	return t, nil
 }
