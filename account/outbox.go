@@ -364,15 +364,20 @@ func (s *Service) refusedOnRead(ctx context.Context, m *ent.OutboxMail) bool {
 	return s.tooSoon(ctx, u, m.RequestedAt)
 }
 
-// tooSoon applies RESET_MAIL_MIN_INTERVAL_SECONDS. Requests can be sent out of order, by several
-// workers, so an older request than the last mail's counts as too soon too; with no interval set,
-// nothing is.
+// tooSoon applies RESET_MAIL_MIN_INTERVAL_SECONDS, logging what it skips.
 func (s *Service) tooSoon(ctx context.Context, u *ent.User, at time.Time) bool {
-	if s.cfg.ResetMailMinInterval <= 0 || u.LastResetMailAt == nil || at.Sub(*u.LastResetMailAt) >= s.cfg.ResetMailMinInterval {
+	if !s.resetTooSoon(u.LastResetMailAt, at) {
 		return false
 	}
 	s.log.InfoContext(ctx, "reset mail skipped: too soon after the last one", "user_id", u.ID)
 	return true
+}
+
+// resetTooSoon tells whether a reset request made at `at` comes too soon after the account's last
+// mail. Requests can be handled out of order, by several workers, so one older than the last
+// mail counts as too soon too; with no interval set, none is.
+func (s *Service) resetTooSoon(last *time.Time, at time.Time) bool {
+	return s.cfg.ResetMailMinInterval > 0 && last != nil && at.Sub(*last) < s.cfg.ResetMailMinInterval
 }
 
 // acceptResetMail applies RESET_MAIL_MIN_INTERVAL_SECONDS and RESET_MAILS_PER_HOUR, counted from

@@ -101,7 +101,7 @@ func (s *Service) sweepRefused(ctx context.Context, after int) (last int) {
 		switch {
 		case u == nil:
 			refused = append(refused, m.ID)
-		case u.LastResetMailAt != nil && m.RequestedAt.Sub(*u.LastResetMailAt) < s.cfg.ResetMailMinInterval:
+		case s.resetTooSoon(u.LastResetMailAt, m.RequestedAt):
 			refused = append(refused, m.ID)
 			tooSoon[u.ID]++
 		}
