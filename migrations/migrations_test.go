@@ -3,10 +3,7 @@ package migrations_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +13,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3"
 
+	"latchkey/app/apptest"
 	"latchkey/ent"
 	"latchkey/migrations"
 )
@@ -71,32 +69,16 @@ func checkMigrations(t *testing.T, db *sql.DB, dial string) {
 	}
 }
 
-// freshPostgres creates a new database on TEST_DATABASE_URL's server and drops it after the test.
+// freshPostgres opens a new, empty database on TEST_DATABASE_URL's server, dropped after the test.
 func freshPostgres(t *testing.T) *sql.DB {
 	t.Helper()
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
+	if apptest.PostgresURL() == "" {
 		t.Skip("TEST_DATABASE_URL is not set: PostgreSQL is tested in the second run of .ci/run")
 	}
-	ctx := context.Background()
-	admin, err := sql.Open("pgx", base)
+	db, err := sql.Open("pgx", apptest.FreshDatabase(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { admin.Close() })
-	name := "latchkey_m_" + strings.ToLower(rand.Text()[:10])
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("PostgreSQL at TEST_DATABASE_URL does not answer: %v", err)
-	}
-	u, _ := url.Parse(base)
-	u.Path = "/" + name
-	db, err := sql.Open("pgx", u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	})
+	t.Cleanup(func() { db.Close() })
 	return db
 }

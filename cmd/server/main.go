@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"latchkey/config"
 )
 
 func main() {
@@ -71,4 +73,13 @@ Run "server COMMAND --help" for a command's options.
 
 Settings come from the environment and from a .env file in the working directory.
 `)
+}
+
+// loadSettings reads the settings every command needs, naming each invalid one.
+func loadSettings(getenv func(string) string, envFile string) (*config.Config, error) {
+	cfg, err := config.Load(getenv, envFile)
+	if err != nil {
+		return nil, fmt.Errorf("invalid settings:\n%w", err)
+	}
+	return cfg, nil
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 
 	"latchkey/app"
-	"latchkey/config"
 )
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -28,9 +27,9 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		fs.Usage()
 		return errors.New("migrate needs up or status")
 	}
-	cfg, err := config.Load(getenv, *envFile)
+	cfg, err := loadSettings(getenv, *envFile)
 	if err != nil {
-		return fmt.Errorf("invalid settings:\n%w", err)
+		return err
 	}
 	db, err := app.OpenDB(ctx, cfg, nil)
 	if err != nil {

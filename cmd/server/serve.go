@@ -25,9 +25,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(getenv, *envFile)
+	cfg, err := loadSettings(getenv, *envFile)
 	if err != nil {
-		return fmt.Errorf("invalid settings:\n%w", err)
+		return err
 	}
 	log := newLogger(cfg, stderr)
 	for _, w := range cfg.Warnings() {

@@ -16,14 +16,13 @@ import (
 
 	"latchkey/account"
 	"latchkey/app"
-	"latchkey/config"
 )
 
 // openApp loads the settings and opens the database and service, for commands that do not serve.
 func openApp(ctx context.Context, getenv func(string) string, envFile string, stderr io.Writer) (*app.App, error) {
-	cfg, err := config.Load(getenv, envFile)
+	cfg, err := loadSettings(getenv, envFile)
 	if err != nil {
-		return nil, fmt.Errorf("invalid settings:\n%w", err)
+		return nil, err
 	}
 	log := newLogger(cfg, stderr)
 	if cfg.Level() < slog.LevelWarn {
