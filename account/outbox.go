@@ -264,8 +264,12 @@ func (s *Service) keepLease(ctx context.Context, m claimedMail, lease time.Durat
 func (s *Service) retryLater(ctx context.Context, m *ent.OutboxMail, cause error, opts OutboxOptions) {
 	now := s.now()
 	attempts := m.Attempts + 1
-	if now.Sub(m.RequestedAt) >= opts.GiveUpAfter {
-		s.log.ErrorContext(ctx, "outbox: giving up on mail", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts, "error", cause)
+	if refused := permanent(cause); refused || now.Sub(m.RequestedAt) >= opts.GiveUpAfter {
+		why := "retried for " + opts.GiveUpAfter.String()
+		if refused {
+			why = "refused for good"
+		}
+		s.log.ErrorContext(ctx, "outbox: giving up on mail", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts, "why", why, "error", cause)
 		s.cfg.Observer.MailEvent(string(m.Kind), "given_up")
 		if err := s.db.OutboxMail.DeleteOneID(m.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
 			s.log.ErrorContext(ctx, "outbox: delete abandoned mail", "mail_id", m.ID, "error", err)
@@ -288,6 +292,13 @@ func (s *Service) retryLater(ctx context.Context, m *ent.OutboxMail, cause error
 	if err != nil && !ent.IsNotFound(err) {
 		s.log.ErrorContext(ctx, "outbox: schedule retry", "mail_id", m.ID, "error", err)
 	}
+}
+
+// permanent reports whether the mailer says the same send would fail again, as when the mail
+// server refuses the recipient's address with a 5xx reply.
+func permanent(err error) bool {
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
 }
 
 // backoff is the wait before try attempts+1: 1 s, 2 s, 4 s … up to limit, each drawn from its

@@ -173,7 +173,7 @@ func (t *SMTPTransport) build(m Message) (*gomail.Msg, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(t.from)
 	if err := msg.To(m.To); err != nil {
-		return nil, fmt.Errorf("email: invalid recipient %q: %w", m.To, err)
+		return nil, &RejectedError{err: fmt.Errorf("email: invalid recipient %q: %w", m.To, err)}
 	}
 	msg.Subject(oneLine(m.Subject))
 	msg.SetDate()
@@ -201,7 +201,15 @@ func (t *SMTPTransport) fail(ctx context.Context, err error) error {
 	}
 	if pw := t.cfg.Password; pw != "" && strings.Contains(err.Error(), pw) {
 		// Dropping the chain is the price of making sure no wrapped error repeats it.
-		return errors.New(strings.ReplaceAll(err.Error(), pw, "[redacted]"))
+		refused := recipientRefused(err)
+		err = errors.New(strings.ReplaceAll(err.Error(), pw, "[redacted]"))
+		if refused {
+			return &RejectedError{err: err}
+		}
+		return err
+	}
+	if recipientRefused(err) {
+		return &RejectedError{err: err}
 	}
 	return err
 }

@@ -310,3 +310,61 @@ func TestSMTPTransportTemporaryFailure(t *testing.T) {
 		t.Errorf("server kept %d messages, want 1", n)
 	}
 }
+
+// TestSMTPTransportPermanentFailure: only a refusal that would repeat, a 5xx to RCPT TO or an
+// address that cannot be mailed, is marked permanent; everything else is left to retries.
+func TestSMTPTransportPermanentFailure(t *testing.T) {
+	permanent := func(err error) bool {
+		var rejected *email.RejectedError
+		return errors.As(err, &rejected) && rejected.Permanent()
+	}
+	t.Run("RecipientRefused", func(t *testing.T) {
+		srv := emailtest.Start(t, emailtest.Options{RejectRecipients: []string{"ADA@example.com"}})
+		err := send(t, smtpConfig(srv))
+		if !permanent(err) {
+			t.Fatalf("err = %v, want a permanent RejectedError", err)
+		}
+		if !strings.Contains(err.Error(), "550") {
+			t.Errorf("err = %v, want the server's 550 in it", err)
+		}
+		if srv.RefusedRecipients() != 1 || srv.Count() != 0 {
+			t.Errorf("server refused %d recipients and kept %d messages, want 1 and 0", srv.RefusedRecipients(), srv.Count())
+		}
+	})
+	t.Run("UnmailableAddress", func(t *testing.T) {
+		srv := emailtest.Start(t, emailtest.Options{})
+		msg := testMessage()
+		msg.To = "no address here"
+		if err := mustTransport(t, smtpConfig(srv)).Send(context.Background(), msg); !permanent(err) {
+			t.Fatalf("err = %v, want a permanent RejectedError", err)
+		}
+	})
+	t.Run("TemporaryIsNot", func(t *testing.T) {
+		srv := emailtest.Start(t, emailtest.Options{FailFirst: 1})
+		if err := send(t, smtpConfig(srv)); err == nil || permanent(err) {
+			t.Fatalf("err = %v, want a failure left to retries", err)
+		}
+	})
+	t.Run("WrongCredentialsAreNot", func(t *testing.T) {
+		// A 535 is the operator's to fix; the mail should still go out once they have.
+		creds := &emailtest.Credentials{Username: "mailer", Password: "correct-horse-42"}
+		srv := emailtest.Start(t, emailtest.Options{Auth: creds})
+		cfg := smtpConfig(srv)
+		cfg.Username, cfg.Password = creds.Username, "wrong-Secret-9f3a"
+		if err := send(t, cfg); err == nil || permanent(err) {
+			t.Fatalf("err = %v, want a failure left to retries", err)
+		}
+	})
+	t.Run("UnreachableIsNot", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		cfg := email.SMTPConfig{Host: "127.0.0.1", Port: port, From: "noreply@example.com", ConnectTimeout: time.Second}
+		if err := send(t, cfg); err == nil || permanent(err) {
+			t.Fatalf("err = %v, want a failure left to retries", err)
+		}
+	})
+}

@@ -139,6 +139,38 @@ func TestOutboxGivesUpAfterAnHour(t *testing.T) {
 	})
 }
 
+// TestOutboxDropsRefusedRecipient: a mail server that refuses the address for good (550 to
+// RCPT TO) is not asked again for an hour; the mail is dropped at once with an error log, and
+// mail to other addresses goes on.
+func TestOutboxDropsRefusedRecipient(t *testing.T) {
+	env := apptest.Start(t, apptest.Setup{SMTP: emailtest.Options{RejectRecipients: []string{"gone@example.com"}}})
+	db := env.OpenDB(t)
+	env.Register(t, "gone", "gone@example.com", "first-password-1")
+	env.Register(t, "alice", "alice@example.com", "first-password-1")
+	wantOK(t, forgot(t, env, "gone@example.com"))
+
+	eventually(t, "the refused mail to leave the outbox", func() bool {
+		_, ok := queued(t, db)
+		return !ok
+	})
+	t.Run("NotRetried", func(t *testing.T) {
+		env.Clock.Advance(10 * time.Minute) // past any backoff
+		wantOK(t, forgot(t, env, "alice@example.com"))
+		mail(t, env, 1)
+		if n := env.SMTP.RefusedRecipients(); n != 1 {
+			t.Errorf("the refused address was tried %d times, want once", n)
+		}
+		if got := env.SMTP.Messages()[0].To; len(got) != 1 || got[0] != "alice@example.com" {
+			t.Errorf("delivered to %v, want alice@example.com", got)
+		}
+	})
+	t.Run("ErrorLogged", func(t *testing.T) {
+		if !logLine(env.Logs(), "level=ERROR", "outbox: giving up on mail", "kind=password_reset", "attempts=1", "refused for good", "550") {
+			t.Errorf("no error log line about the refused mail:\n%s", env.Logs())
+		}
+	})
+}
+
 // TestOutboxSlowSendNotDuplicated: a mail whose send outlasts its lease, by the clock or
 // because the clock jumps, is not taken again and sent twice.
 func TestOutboxSlowSendNotDuplicated(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,6 +31,9 @@ type Options struct {
 	Auth        *Credentials  // when set, require AUTH PLAIN with these credentials
 	Delay       time.Duration // how long each message waits before the server answers DATA
 	FailFirst   int           // reject the first N messages with a temporary 451 error
+	// RejectRecipients are addresses refused at RCPT TO with a permanent 550, as a mail
+	// server does for a mailbox that does not exist. Compared without regard to case.
+	RejectRecipients []string
 }
 
 // Received is one message the server accepted.
@@ -55,12 +59,13 @@ type Server struct {
 	closeErr  error
 	sessions  sync.WaitGroup
 
-	mu       sync.Mutex
-	closed   bool
-	msgs     []Received
-	started  int // messages whose data was read, answered or not
-	rejected int
-	changed  chan struct{} // closed and replaced whenever a message starts or arrives
+	mu           sync.Mutex
+	closed       bool
+	msgs         []Received
+	started      int // messages whose data was read, answered or not
+	rejected     int
+	refusedRcpts int
+	changed      chan struct{} // closed and replaced whenever a message starts or arrives
 }
 
 // Start starts a server for the test and closes it when the test ends.
@@ -248,6 +253,21 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	return &session{srv: s, tls: isTLS}, nil
 }
 
+// refuseRecipient counts a recipient refused at RCPT TO.
+func (s *Server) refuseRecipient() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refusedRcpts++
+	s.notify()
+}
+
+// RefusedRecipients returns how many times a recipient was refused at RCPT TO.
+func (s *Server) RefusedRecipients() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refusedRcpts
+}
+
 // accept records a message, or rejects it while FailFirst lasts.
 func (s *Server) accept(r Received) error {
 	s.mu.Lock()
@@ -301,6 +321,12 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	for _, refused := range ss.srv.opts.RejectRecipients {
+		if strings.EqualFold(to, refused) {
+			ss.srv.refuseRecipient()
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
+		}
+	}
 	ss.to = append(ss.to, to)
 	return nil
 }
