@@ -84,18 +84,26 @@ func (tb *tab) click(id string) {
 	tb.do("click #"+id, chromedp.Click(chromedp.ID(id)))
 }
 
-// text waits for the element to be visible and returns its text.
-func (tb *tab) text(id string) string {
-	tb.t.Helper()
-	tb.waitVisible(id)
-	return strings.TrimSpace(must(tb, "text of #"+id, chromedp.TextContent(chromedp.ID(id))))
-}
-
-// wantText waits for the element to be visible and checks that its text holds want.
+// wantText waits for the element to be visible and its text to hold want. Pages fill their
+// status lines from answers that come after the page has loaded, so a first look may be early.
 func (tb *tab) wantText(id, want string) {
 	tb.t.Helper()
-	if got := tb.text(id); !strings.Contains(got, want) {
-		tb.t.Fatalf("#%s says %q, want %q in it", id, got, want)
+	tb.waitVisible(id)
+	expr := fmt.Sprintf(`document.getElementById(%q).textContent`, id)
+	deadline := time.After(stepTimeout)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var got string
+	for {
+		text, err := run(tb, chromedp.Evaluate[string](expr))
+		if got = strings.TrimSpace(text); err == nil && strings.Contains(got, want) {
+			return
+		}
+		select {
+		case <-deadline:
+			tb.t.Fatalf("#%s says %q after %v, want %q in it\n%s", id, got, stepTimeout, want, tb.describe())
+		case <-tick.C:
+		}
 	}
 }
 
