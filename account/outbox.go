@@ -163,9 +163,8 @@ type claimedMail struct {
 // two workers, in this process or another replica, never take the same one.
 func (s *Service) claim(ctx context.Context, n int, lease time.Duration, skip []int) []claimedMail {
 	now := s.now()
-	free := outboxmail.Or(outboxmail.LockedUntilIsNil(), outboxmail.LockedUntilLT(now))
 	due, err := s.db.OutboxMail.Query().
-		Where(outboxmail.NextAttemptAtLTE(now), free, outboxmail.IDNotIn(skip...)).
+		Where(outboxmail.NextAttemptAtLTE(now), unclaimed(now), outboxmail.IDNotIn(skip...)).
 		Order(outboxmail.ByNextAttemptAt(), outboxmail.ByID()). // walks the next_attempt_at index, no sort
 		Limit(n).
 		All(ctx)
@@ -173,11 +172,23 @@ func (s *Service) claim(ctx context.Context, n int, lease time.Duration, skip []
 		s.log.ErrorContext(ctx, "outbox: look for due mail", "error", err)
 		return nil
 	}
+	return s.take(ctx, due, now, lease)
+}
+
+// unclaimed matches the mails no sender holds at now.
+func unclaimed(now time.Time) predicate.OutboxMail {
+	return outboxmail.Or(outboxmail.LockedUntilIsNil(), outboxmail.LockedUntilLT(now))
+}
+
+// take claims the mails of due that are still as they were read. A sweep may have accepted one
+// since (see acceptQueued): taken with the stale copy, the sender would count the request again,
+// find it too soon after itself and send nothing; left, it is read afresh next round.
+func (s *Service) take(ctx context.Context, due []*ent.OutboxMail, now time.Time, lease time.Duration) []claimedMail {
 	until := leaseEnd(now, lease)
 	var claimed []claimedMail
 	for _, m := range due {
 		n, err := s.db.OutboxMail.Update().
-			Where(outboxmail.ID(m.ID), free).
+			Where(outboxmail.ID(m.ID), unclaimed(now), outboxmail.Accepted(m.Accepted)).
 			SetLockedUntil(until).
 			Save(ctx)
 		if err != nil {
@@ -200,10 +211,14 @@ func leaseEnd(now time.Time, lease time.Duration) time.Time {
 // deliver sends one claimed mail, then deletes it or schedules the next try.
 func (s *Service) deliver(ctx context.Context, m claimedMail, opts OutboxOptions) {
 	stop := s.keepLease(ctx, m, opts.Lease)
-	err := s.send(ctx, m.OutboxMail)
+	sent, err := s.send(ctx, m.OutboxMail)
 	stop()
 	if err == nil {
-		s.cfg.Observer.MailEvent(string(m.Kind), "sent")
+		if sent {
+			s.cfg.Observer.MailEvent(string(m.Kind), "sent")
+		} else {
+			s.cfg.Observer.MailEvent(string(m.Kind), "skipped")
+		}
 		// Should this fail, the mail goes out again when the lease ends: twice rather than never.
 		if err := s.db.OutboxMail.DeleteOneID(m.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
 			s.log.ErrorContext(ctx, "outbox: delete sent mail", "mail_id", m.ID, "error", err)
@@ -214,14 +229,15 @@ func (s *Service) deliver(ctx context.Context, m claimedMail, opts OutboxOptions
 	s.retryLater(ctx, m.OutboxMail, err, opts)
 }
 
-func (s *Service) send(ctx context.Context, m *ent.OutboxMail) error {
+// send delivers m, or finds that it must not be sent (sent is false then).
+func (s *Service) send(ctx context.Context, m *ent.OutboxMail) (sent bool, err error) {
 	switch m.Kind {
 	case outboxmail.KindPasswordReset:
 		return s.deliverReset(ctx, m)
 	case outboxmail.KindPasswordChanged:
-		return s.mailer.SendPasswordChanged(ctx, m.Recipient, m.Username, m.RequestedAt.UTC())
+		return true, s.mailer.SendPasswordChanged(ctx, m.Recipient, m.Username, m.RequestedAt.UTC())
 	}
-	return fmt.Errorf("unknown mail kind %q", m.Kind)
+	return false, fmt.Errorf("unknown mail kind %q", m.Kind)
 }
 
 // keepLease renews the claim on m until stop is called, so that a send slower than the lease
@@ -316,15 +332,15 @@ func backoff(attempts int, limit time.Duration) time.Duration {
 
 // deliverReset looks the account up, applies the per-account limits once, makes a fresh token
 // (replacing older ones) and mails the link. An unknown address or a limited request sends nothing.
-func (s *Service) deliverReset(ctx context.Context, m *ent.OutboxMail) error {
+func (s *Service) deliverReset(ctx context.Context, m *ent.OutboxMail) (sent bool, err error) {
 	if s.refusedOnRead(ctx, m) {
-		return nil
+		return false, nil
 	}
 	var (
 		token string
 		to    *ent.User
 	)
-	err := s.withTx(ctx, func(tx *ent.Tx) error {
+	err = s.withTx(ctx, func(tx *ent.Tx) error {
 		u, err := tx.User.Query().Where(user.Email(m.Recipient)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return nil
@@ -355,9 +371,9 @@ func (s *Service) deliverReset(ctx context.Context, m *ent.OutboxMail) error {
 		return nil
 	})
 	if err != nil || to == nil {
-		return err
+		return false, err
 	}
-	return s.mailer.SendPasswordReset(ctx, to.Email, to.Username, s.resetLink(token), s.cfg.ResetTokenTTL)
+	return true, s.mailer.SendPasswordReset(ctx, to.Email, to.Username, s.resetLink(token), s.cfg.ResetTokenTTL)
 }
 
 // refusedOnRead settles, with one read and no write lock, the requests a flood is made of: those
@@ -392,25 +408,53 @@ func (s *Service) resetTooSoon(last *time.Time, at time.Time) bool {
 }
 
 // acceptResetMail applies RESET_MAIL_MIN_INTERVAL_SECONDS and RESET_MAILS_PER_HOUR, counted from
-// the time of the request, and records the mail against the account when it passes. The record
-// is conditional on what was read, so two workers cannot both spend the account's last mail.
+// the time of the request, and records the mail against the account when it passes.
 func (s *Service) acceptResetMail(ctx context.Context, tx *ent.Tx, u *ent.User, m *ent.OutboxMail) (bool, error) {
-	at := m.RequestedAt
-	if s.tooSoon(ctx, u, at) {
+	if s.tooSoon(ctx, u, m.RequestedAt) {
 		return false, nil
 	}
+	if s.resetLimitReached(u, m.RequestedAt) {
+		s.log.InfoContext(ctx, "reset mail skipped: hourly limit reached", "user_id", u.ID)
+		return false, nil
+	}
+	if err := s.recordResetMail(ctx, tx, u, m.RequestedAt); err != nil {
+		return false, err
+	}
+	if err := tx.OutboxMail.UpdateOneID(m.ID).SetAccepted(true).Exec(ctx); err != nil {
+		return false, fmt.Errorf("accept reset mail: %w", err)
+	}
+	return true, nil
+}
+
+// resetWindow returns the hour a reset request made at `at` counts in and the mails already
+// sent in it.
+func resetWindow(u *ent.User, at time.Time) (start time.Time, sent int) {
+	if u.ResetMailWindowStart != nil && at.Sub(*u.ResetMailWindowStart) < time.Hour {
+		return *u.ResetMailWindowStart, u.ResetMailsInWindow
+	}
+	return at, 0
+}
+
+// resetLimitReached applies RESET_MAILS_PER_HOUR to a request made at `at`.
+func (s *Service) resetLimitReached(u *ent.User, at time.Time) bool {
+	_, sent := resetWindow(u, at)
+	return sent >= s.cfg.ResetMailsPerHour
+}
+
+// resetRefused tells whether a request made at `at` is refused by either per-account limit.
+func (s *Service) resetRefused(u *ent.User, at time.Time) bool {
+	return s.resetTooSoon(u.LastResetMailAt, at) || s.resetLimitReached(u, at)
+}
+
+// recordResetMail counts a mail requested at `at` against the account and updates u to match.
+// The write is conditional on what was read, so two workers cannot both spend the account's
+// last mail: the loser gets errAccountChanged.
+func (s *Service) recordResetMail(ctx context.Context, tx *ent.Tx, u *ent.User, at time.Time) error {
 	last := at
 	if u.LastResetMailAt != nil && u.LastResetMailAt.After(at) {
 		last = *u.LastResetMailAt
 	}
-	windowStart, sent := at, 0
-	if u.ResetMailWindowStart != nil && at.Sub(*u.ResetMailWindowStart) < time.Hour {
-		windowStart, sent = *u.ResetMailWindowStart, u.ResetMailsInWindow
-	}
-	if sent >= s.cfg.ResetMailsPerHour {
-		s.log.InfoContext(ctx, "reset mail skipped: hourly limit reached", "user_id", u.ID)
-		return false, nil
-	}
+	windowStart, sent := resetWindow(u, at)
 	unchanged := []predicate.User{user.ID(u.ID), user.ResetMailsInWindow(u.ResetMailsInWindow)}
 	if u.LastResetMailAt == nil {
 		unchanged = append(unchanged, user.LastResetMailAtIsNil())
@@ -424,15 +468,13 @@ func (s *Service) acceptResetMail(ctx context.Context, tx *ent.Tx, u *ent.User, 
 		SetResetMailsInWindow(sent + 1).
 		Save(ctx)
 	if err != nil {
-		return false, fmt.Errorf("record reset mail: %w", err)
+		return fmt.Errorf("record reset mail: %w", err)
 	}
 	if n != 1 {
-		return false, errAccountChanged
+		return errAccountChanged
 	}
-	if err := tx.OutboxMail.UpdateOneID(m.ID).SetAccepted(true).Exec(ctx); err != nil {
-		return false, fmt.Errorf("accept reset mail: %w", err)
-	}
-	return true, nil
+	u.LastResetMailAt, u.ResetMailWindowStart, u.ResetMailsInWindow = &last, &windowStart, sent+1
+	return nil
 }
 
 func (s *Service) deleteExpiredTokens(ctx context.Context) {

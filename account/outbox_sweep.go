@@ -1,7 +1,10 @@
 package account
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -18,9 +21,9 @@ const (
 )
 
 // refusedSweeper walks the queue with sweepRefused: each new row once, as it comes, and older
-// rows again one batch a second, for those that became refusable since (their account's first
-// mail went out). Rows that wait for a sender, while the mail server is slow say, are not read
-// again on every wake. Sweeps, and so the worker's rounds, are at least sweepGather apart: under
+// rows again one batch a second, for those whose account changed since (a sender or another
+// replica got to it first). Rows that wait for a sender, while the mail server is slow say, are
+// not read again on every wake. Sweeps, and so the worker's rounds, are at least sweepGather apart: under
 // a flood, each round settles the requests of those milliseconds together instead of a few.
 type refusedSweeper struct {
 	newest    int // rows up to this id have been swept once
@@ -54,22 +57,23 @@ func (w *refusedSweeper) sweep(ctx context.Context, s *Service) {
 	}
 }
 
-// sweepRefused deletes, a batch at a time, the reset requests that will send nothing: those for
-// an address without an account and those too soon after the account's last mail. A flood of
-// forgotPassword is made of them; settled one by one, each cost a claim, a look-up and a delete,
-// about what the request itself cost. Here a batch costs one read of the queue, one of the
-// accounts and one delete. The requests that may send mail are left for the senders, which check
-// the limits again in their transaction. Rows a sender has claimed are never deleted.
+// sweepRefused settles, a batch at a time, the reset requests of a queue that senders cannot keep
+// up with: under a flood of forgotPassword, or while the mail server is slow. Requests for an
+// address without an account, and those the account's limits refuse, are deleted: settled one by
+// one, each cost a claim, a look-up and a delete, about what the request itself cost. Of the rest,
+// each account's earliest request is counted against its limits at once and marked accepted, so
+// that the account's later requests are refused here too instead of waiting, possibly for
+// minutes, behind mail that is slow to go out. Accepted requests are left for the senders. Rows a
+// sender has claimed, or another replica's sweep accepted, are never deleted.
 //
 // A sweep reads the rows after the id after and returns the last id it read.
 func (s *Service) sweepRefused(ctx context.Context, after int) (last int) {
 	now := s.now()
-	free := outboxmail.Or(outboxmail.LockedUntilIsNil(), outboxmail.LockedUntilLT(now))
 	queued, err := s.db.OutboxMail.Query().
-		Where(outboxmail.IDGT(after), outboxmail.KindEQ(outboxmail.KindPasswordReset), outboxmail.Accepted(false), outboxmail.NextAttemptAtLTE(now), free).
+		Where(outboxmail.IDGT(after), outboxmail.KindEQ(outboxmail.KindPasswordReset), outboxmail.Accepted(false), outboxmail.NextAttemptAtLTE(now), unclaimed(now)).
 		Order(outboxmail.ByID()).
 		Limit(sweepBatch).
-		Select(outboxmail.FieldID, outboxmail.FieldRecipient, outboxmail.FieldRequestedAt).
+		Select(outboxmail.FieldID, outboxmail.FieldRecipient, outboxmail.FieldRequestedAt, outboxmail.FieldAccepted).
 		All(ctx)
 	if err != nil {
 		s.log.ErrorContext(ctx, "outbox: look for refused reset requests", "error", err)
@@ -84,7 +88,7 @@ func (s *Service) sweepRefused(ctx context.Context, after int) (last int) {
 		emails = append(emails, m.Recipient)
 	}
 	users, err := s.db.User.Query().Where(user.EmailIn(emails...)).
-		Select(user.FieldID, user.FieldEmail, user.FieldLastResetMailAt).
+		Select(user.FieldID, user.FieldEmail, user.FieldLastResetMailAt, user.FieldResetMailWindowStart, user.FieldResetMailsInWindow).
 		All(ctx)
 	if err != nil {
 		s.log.ErrorContext(ctx, "outbox: look up reset recipients", "error", err)
@@ -95,33 +99,77 @@ func (s *Service) sweepRefused(ctx context.Context, after int) (last int) {
 		byEmail[u.Email] = u
 	}
 	var refused []int
-	tooSoon := map[int]int{} // user id -> requests skipped
+	perAccount := map[*ent.User][]*ent.OutboxMail{}
 	for _, m := range queued {
-		u := byEmail[m.Recipient]
-		switch {
-		case u == nil:
+		if u := byEmail[m.Recipient]; u == nil {
 			refused = append(refused, m.ID)
-		case s.resetTooSoon(u.LastResetMailAt, m.RequestedAt):
-			refused = append(refused, m.ID)
-			tooSoon[u.ID]++
+		} else {
+			perAccount[u] = append(perAccount[u], m)
+		}
+	}
+	limited := map[int]int{} // user id -> requests refused by the account's limits
+	for _, u := range users {
+		requests := perAccount[u]
+		slices.SortFunc(requests, func(a, b *ent.OutboxMail) int {
+			return cmp.Or(a.RequestedAt.Compare(b.RequestedAt), cmp.Compare(a.ID, b.ID))
+		})
+		for _, m := range requests {
+			if s.resetRefused(u, m.RequestedAt) {
+				refused = append(refused, m.ID)
+				limited[u.ID]++
+				continue
+			}
+			if !s.acceptQueued(ctx, u, m, now) {
+				break // the rest is left for a later sweep or a sender, which check again
+			}
 		}
 	}
 	if len(refused) == 0 {
 		return last
 	}
-	if _, err := s.db.OutboxMail.Delete().Where(outboxmail.IDIn(refused...), free).Exec(ctx); err != nil {
+	n, err := s.db.OutboxMail.Delete().Where(outboxmail.IDIn(refused...), outboxmail.Accepted(false), unclaimed(now)).Exec(ctx)
+	if err != nil {
 		s.log.ErrorContext(ctx, "outbox: delete refused reset requests", "error", err)
 		return last
 	}
-	if len(tooSoon) > 0 {
+	for range n {
+		s.cfg.Observer.MailEvent(string(outboxmail.KindPasswordReset), "skipped")
+	}
+	if len(limited) > 0 {
 		// One line a sweep, not one a request: under a flood the log would be the flood.
-		ids := slices.Sorted(maps.Keys(tooSoon))
+		ids := slices.Sorted(maps.Keys(limited))
 		skipped := 0
-		for _, n := range tooSoon {
+		for _, n := range limited {
 			skipped += n
 		}
-		s.log.InfoContext(ctx, "reset mails skipped: too soon after the last one", "requests", skipped,
+		s.log.InfoContext(ctx, "reset mails skipped: too soon after the last one or over the hourly limit", "requests", skipped,
 			"accounts", len(ids), "user_ids", ids[:min(len(ids), 20)])
 	}
 	return last
+}
+
+// errNotFree: a sender claimed the request, or another sweep accepted it, first.
+var errNotFree = errors.New("reset request claimed or accepted meanwhile")
+
+// acceptQueued counts an unclaimed reset request against u's limits ahead of its send and marks
+// it accepted, updating u to match. It reports false when a sender or another replica got to the
+// request or the account first.
+func (s *Service) acceptQueued(ctx context.Context, u *ent.User, m *ent.OutboxMail, now time.Time) bool {
+	err := s.withTx(ctx, func(tx *ent.Tx) error {
+		n, err := tx.OutboxMail.Update().
+			Where(outboxmail.ID(m.ID), outboxmail.Accepted(false), unclaimed(now)).
+			SetAccepted(true).
+			Save(ctx)
+		if err != nil {
+			return fmt.Errorf("accept reset request: %w", err)
+		}
+		if n != 1 {
+			return errNotFree
+		}
+		return s.recordResetMail(ctx, tx, u, m.RequestedAt)
+	})
+	if err != nil && !errors.Is(err, errNotFree) && !errors.Is(err, errAccountChanged) {
+		s.log.ErrorContext(ctx, "outbox: accept reset request", "mail_id", m.ID, "user_id", u.ID, "error", err)
+	}
+	return err == nil
 }

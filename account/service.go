@@ -21,7 +21,7 @@ type Mailer interface {
 
 // Observer is told of events worth counting; the metrics package satisfies it.
 type Observer interface {
-	MailEvent(kind, event string) // queued, sent, failed, retried, given_up
+	MailEvent(kind, event string) // queued, sent, skipped, failed, retried, given_up
 	RateLimited(limit string)
 }
 
@@ -90,6 +90,9 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 	}
 	if cfg.Argon2 == (Argon2Params{}) {
 		cfg.Argon2 = DefaultArgon2Params
+	}
+	if cfg.ResetMailsPerHour <= 0 {
+		cfg.ResetMailsPerHour = 3 // the contract's default; zero would never send a reset mail
 	}
 	if cfg.Issuer == "" {
 		cfg.Issuer = "latchkey"

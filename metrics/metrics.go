@@ -35,7 +35,7 @@ func New(hashQueue func() int) *Metrics {
 		}, []string{"operation"}),
 		mail: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "latchkey_mail_total",
-			Help: "Mail by kind and event: queued, sent, failed (a try failed), retried (a later try is scheduled), given_up.",
+			Help: "Mail by kind and event: queued, sent, skipped (nothing to send: no such account, or its reset-mail limits), failed (a try failed), retried (a later try is scheduled), given_up.",
 		}, []string{"kind", "event"}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "latchkey_rate_limited_total",

@@ -65,6 +65,16 @@ func TestMetricsMove(t *testing.T) {
 			t.Errorf("rate-limit hits = %v, want 1", v)
 		}
 	})
+	t.Run("NothingToSendIsSkippedNotSent", func(t *testing.T) {
+		env.Clock.Advance(time.Minute) // past the rate limit
+		wantOK(t, forgot(t, env, "nobody@example.com"))
+		eventually(t, "the skipped counter to move", func() bool {
+			return metricValue(t, env, `latchkey_mail_total{event="skipped",kind="password_reset"}`) == 1
+		})
+		if v := metricValue(t, env, `latchkey_mail_total{event="sent",kind="password_reset"}`); v != 1 {
+			t.Errorf("sent = %v after a request for no account, want still 1", v)
+		}
+	})
 	t.Run("HashQueueDepth", func(t *testing.T) {
 		if v := metricValue(t, env, `latchkey_password_hash_queue_depth`); v != 0 {
 			t.Errorf("queue depth at rest = %v, want 0", v)
