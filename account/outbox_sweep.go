@@ -23,8 +23,8 @@ const (
 // refusedSweeper walks the queue with sweepRefused: each new row once, as it comes, and older
 // rows again one batch a second, for those whose account changed since (a sender or another
 // replica got to it first). Rows that wait for a sender, while the mail server is slow say, are
-// not read again on every wake. Sweeps, and so the worker's rounds, are at least sweepGather apart: under
-// a flood, each round settles the requests of those milliseconds together instead of a few.
+// not read again on every wake. Sweeps, and so the worker's rounds, are at least sweepGather
+// apart: under a flood, each round settles the requests of those milliseconds together.
 type refusedSweeper struct {
 	newest    int // rows up to this id have been swept once
 	rescan    int // where the next look at older rows starts
@@ -73,7 +73,7 @@ func (s *Service) sweepRefused(ctx context.Context, after int) (last int) {
 		Where(outboxmail.IDGT(after), outboxmail.KindEQ(outboxmail.KindPasswordReset), outboxmail.Accepted(false), outboxmail.NextAttemptAtLTE(now), unclaimed(now)).
 		Order(outboxmail.ByID()).
 		Limit(sweepBatch).
-		Select(outboxmail.FieldID, outboxmail.FieldRecipient, outboxmail.FieldRequestedAt, outboxmail.FieldAccepted).
+		Select(outboxmail.FieldID, outboxmail.FieldRecipient, outboxmail.FieldRequestedAt).
 		All(ctx)
 	if err != nil {
 		s.log.ErrorContext(ctx, "outbox: look for refused reset requests", "error", err)
