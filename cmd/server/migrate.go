@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -11,15 +10,9 @@ import (
 )
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: server migrate up|status\n\n"+
-			"  up      apply every pending migration to DATABASE_URL\n"+
-			"  status  list the applied and pending migrations\n\n")
-		fs.PrintDefaults()
-	}
-	envFile := fs.String("env-file", ".env", "`path` of the .env file to read settings from")
+	fs, envFile := commandFlags("migrate", "Usage: server migrate up|status\n\n"+
+		"  up      apply every pending migration to DATABASE_URL\n"+
+		"  status  list the applied and pending migrations\n\n", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,9 +18,7 @@ import (
 )
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	envFile := fs.String("env-file", ".env", "`path` of the .env file to read settings from")
+	fs, envFile := commandFlags("serve", "", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

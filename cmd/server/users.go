@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -32,17 +31,11 @@ func openApp(ctx context.Context, getenv func(string) string, envFile string, st
 }
 
 func createUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("createuser", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: server createuser --email EMAIL --username NAME\n\n"+
-			"Creates an account. The password is asked for on the terminal without echo,\n"+
-			"or read from the first line of standard input when that is not a terminal.\n\n")
-		fs.PrintDefaults()
-	}
+	fs, envFile := commandFlags("createuser", "Usage: server createuser --email EMAIL --username NAME\n\n"+
+		"Creates an account. The password is asked for on the terminal without echo,\n"+
+		"or read from the first line of standard input when that is not a terminal.\n\n", stderr)
 	emailAddr := fs.String("email", "", "email address of the new account (required)")
 	username := fs.String("username", "", "username of the new account (required)")
-	envFile := fs.String("env-file", ".env", "`path` of the .env file to read settings from")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -114,15 +107,9 @@ var sampleUsers = []struct{ username, email string }{
 }
 
 func populate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("populate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: server populate\n\n"+
-			"Creates sample accounts for development and prints them with their password.\n"+
-			"Accounts that exist already are left alone. Refused when APP_ENV=production.\n\n")
-		fs.PrintDefaults()
-	}
-	envFile := fs.String("env-file", ".env", "`path` of the .env file to read settings from")
+	fs, envFile := commandFlags("populate", "Usage: server populate\n\n"+
+		"Creates sample accounts for development and prints them with their password.\n"+
+		"Accounts that exist already are left alone. Refused when APP_ENV=production.\n\n", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
