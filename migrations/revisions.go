@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strconv"
-	"strings"
 	"time"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"
+
+	"latchkey/database/placeholder"
 )
 
 // revisionTable records which migrations ran, as Atlas's own tool would.
@@ -108,17 +108,7 @@ func (r *revisions) bind(query string) string {
 	if r.dialect != dialect.Postgres {
 		return query
 	}
-	var b strings.Builder
-	n := 0
-	for _, c := range query {
-		if c == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
+	return placeholder.Dollar(query)
 }
 
 type scanner interface{ Scan(dest ...any) error }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"latchkey/database/placeholder"
 )
 
 // qmarkDriverName is pgx with ? placeholders, so that tests write one SQL for both databases.
@@ -36,28 +36,13 @@ type pgxConn interface {
 type qmarkConn struct{ pgxConn }
 
 func (c qmarkConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	return c.pgxConn.ExecContext(ctx, rebind(q), args)
+	return c.pgxConn.ExecContext(ctx, placeholder.Dollar(q), args)
 }
 
 func (c qmarkConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	return c.pgxConn.QueryContext(ctx, rebind(q), args)
+	return c.pgxConn.QueryContext(ctx, placeholder.Dollar(q), args)
 }
 
 func (c qmarkConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
-	return c.pgxConn.PrepareContext(ctx, rebind(q))
-}
-
-// rebind numbers ? placeholders as $1, $2 …; test queries hold no ? inside string literals.
-func rebind(q string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return c.pgxConn.PrepareContext(ctx, placeholder.Dollar(q))
 }
