@@ -63,7 +63,7 @@ func TestCheapPathsSkipHashing(t *testing.T) {
 		}
 	})
 	t.Run("ErrLoginRateLimited", func(t *testing.T) {
-		if _, err := s.Login(ctx, "alice@example.com", "alice password 1"); ErrorCode(err) != CodeRateLimited {
+		if _, err := s.Login(ctx, "alice@example.com", "alice password 1", ""); ErrorCode(err) != CodeRateLimited {
 			t.Errorf("Login with no hashing slot = %v, want RATE_LIMITED", err)
 		}
 	})

@@ -188,14 +188,15 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok bool,
 	return true, p != h.params, nil
 }
 
-// DummyVerify costs what Verify of a wrong password costs, so that a login for an
-// unknown account takes as long as one for a known account.
-func (h *Hasher) DummyVerify(ctx context.Context, password string) {
+// DummyVerify costs what Verify of a wrong password costs, so that a login for an unknown
+// account takes as long as one for a known account; it fails the same way when busy, too.
+func (h *Hasher) DummyVerify(ctx context.Context, password string) error {
 	encoded, err := h.dummy()
 	if err != nil {
-		return
+		return err
 	}
-	_, _, _ = h.Verify(ctx, password, encoded)
+	_, _, err = h.Verify(ctx, password, encoded)
+	return err
 }
 
 // makeDummy uses a random key in place of a real one: Verify's cost does not depend on

@@ -153,12 +153,16 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 	s.cfg.Observer.MailEvent(string(outboxmail.KindPasswordChanged), "queued")
 	s.notifyOutbox()
 	s.log.InfoContext(ctx, "password reset", "user_id", u.ID)
+	// The owner has proved the mailbox: let them sign in at once from any device.
+	if err := s.failures.clearAccount(ctx, s.accountKey(u.Email)); err != nil {
+		s.log.WarnContext(ctx, "login failures not cleared after reset", "user_id", u.ID, "error", err)
+	}
 	return nil
 }
 
 // ChangePassword changes the signed-in user's password and returns a fresh session; every other
 // access token and reset token of the user stops working.
-// Errors: UNAUTHENTICATED, BAD_USER_INPUT (currentPassword, newPassword).
+// Errors: UNAUTHENTICATED, BAD_USER_INPUT (currentPassword, newPassword), RATE_LIMITED.
 func (s *Service) ChangePassword(ctx context.Context, current, newPassword string) (*Session, error) {
 	u, err := s.CurrentUser(ctx)
 	if err != nil {

@@ -45,6 +45,7 @@ type Config struct {
 
 	RateLimitEnabled bool
 	RateLimits       RateLimits
+	ThrottleEntries  int // most failed-login records kept; default DefaultThrottleEntries
 
 	Outbox OutboxOptions
 
@@ -58,16 +59,15 @@ type Config struct {
 
 // Service carries out every account operation.
 type Service struct {
-	db      *ent.Client
-	cfg     Config
-	hasher  *Hasher
-	policy  PasswordPolicy
-	mailer  Mailer
-	log     *slog.Logger
-	limiter *rateLimiter
-	logins  *loginThrottle // per email and client
-	account *loginThrottle // per email
-	wake    chan struct{}
+	db       *ent.Client
+	cfg      Config
+	hasher   *Hasher
+	policy   PasswordPolicy
+	mailer   Mailer
+	log      *slog.Logger
+	limiter  *rateLimiter
+	failures *failureStore
+	wake     chan struct{}
 
 	tokenParser *jwt.Parser
 	verified    verifiedTokens // access tokens that passed every check
@@ -94,6 +94,9 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 	if cfg.ResetMailsPerHour <= 0 {
 		cfg.ResetMailsPerHour = 3 // the contract's default; zero would never send a reset mail
 	}
+	if cfg.ThrottleEntries <= 0 {
+		cfg.ThrottleEntries = DefaultThrottleEntries
+	}
 	if cfg.Issuer == "" {
 		cfg.Issuer = "latchkey"
 	}
@@ -108,10 +111,9 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 		mailer:  mailer,
 		log:     log,
 		limiter: newRateLimiter(cfg.Now),
-		logins:  newLoginThrottle(freeLoginFailures, cfg.Now),
-		account: newLoginThrottle(freeAccountLoginFailures, cfg.Now),
 		wake:    make(chan struct{}, 1),
 	}
+	s.failures = &failureStore{db: db, now: s.now, limit: cfg.ThrottleEntries}
 	s.tokenParser = s.newTokenParser()
 	return s, nil
 }

@@ -15,6 +15,7 @@ import (
 type Session struct {
 	AccessToken string
 	ExpiresAt   time.Time
+	DeviceToken string // for the next login from the same client
 	User        *ent.User
 }
 
@@ -54,7 +55,7 @@ func (s *Service) issueSession(u *ent.User) (*Session, error) {
 	if err != nil {
 		return nil, internal(fmt.Errorf("sign token: %w", err))
 	}
-	return &Session{AccessToken: signed, ExpiresAt: exp, User: u}, nil
+	return &Session{AccessToken: signed, ExpiresAt: exp, DeviceToken: s.newDeviceToken(s.accountKey(u.Email)), User: u}, nil
 }
 
 // newTokenParser is built once: a jwt.Parser only reads its settings, so requests share it.

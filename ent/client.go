@@ -11,6 +11,7 @@ import (
 
 	"latchkey/ent/migrate"
 
+	"latchkey/ent/loginfailure"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/user"
@@ -26,6 +27,8 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// LoginFailure is the client for interacting with the LoginFailure builders.
+	LoginFailure *LoginFailureClient
 	// OutboxMail is the client for interacting with the OutboxMail builders.
 	OutboxMail *OutboxMailClient
 	// PasswordResetToken is the client for interacting with the PasswordResetToken builders.
@@ -43,6 +46,7 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.LoginFailure = NewLoginFailureClient(c.config)
 	c.OutboxMail = NewOutboxMailClient(c.config)
 	c.PasswordResetToken = NewPasswordResetTokenClient(c.config)
 	c.User = NewUserClient(c.config)
@@ -138,6 +142,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:                ctx,
 		config:             cfg,
+		LoginFailure:       NewLoginFailureClient(cfg),
 		OutboxMail:         NewOutboxMailClient(cfg),
 		PasswordResetToken: NewPasswordResetTokenClient(cfg),
 		User:               NewUserClient(cfg),
@@ -160,6 +165,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:                ctx,
 		config:             cfg,
+		LoginFailure:       NewLoginFailureClient(cfg),
 		OutboxMail:         NewOutboxMailClient(cfg),
 		PasswordResetToken: NewPasswordResetTokenClient(cfg),
 		User:               NewUserClient(cfg),
@@ -169,7 +175,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		OutboxMail.
+//		LoginFailure.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -191,6 +197,7 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
+	c.LoginFailure.Use(hooks...)
 	c.OutboxMail.Use(hooks...)
 	c.PasswordResetToken.Use(hooks...)
 	c.User.Use(hooks...)
@@ -199,6 +206,7 @@ func (c *Client) Use(hooks ...Hook) {
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
+	c.LoginFailure.Intercept(interceptors...)
 	c.OutboxMail.Intercept(interceptors...)
 	c.PasswordResetToken.Intercept(interceptors...)
 	c.User.Intercept(interceptors...)
@@ -207,6 +215,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *LoginFailureMutation:
+		return c.LoginFailure.mutate(ctx, m)
 	case *OutboxMailMutation:
 		return c.OutboxMail.mutate(ctx, m)
 	case *PasswordResetTokenMutation:
@@ -215,6 +225,139 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.User.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// LoginFailureClient is a client for the LoginFailure schema.
+type LoginFailureClient struct {
+	config
+}
+
+// NewLoginFailureClient returns a client for the LoginFailure from the given config.
+func NewLoginFailureClient(c config) *LoginFailureClient {
+	return &LoginFailureClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `loginfailure.Hooks(f(g(h())))`.
+func (c *LoginFailureClient) Use(hooks ...Hook) {
+	c.hooks.LoginFailure = append(c.hooks.LoginFailure, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `loginfailure.Intercept(f(g(h())))`.
+func (c *LoginFailureClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LoginFailure = append(c.inters.LoginFailure, interceptors...)
+}
+
+// Create returns a builder for creating a LoginFailure entity.
+func (c *LoginFailureClient) Create() *LoginFailureCreate {
+	mutation := newLoginFailureMutation(c.config, OpCreate)
+	return &LoginFailureCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LoginFailure entities.
+func (c *LoginFailureClient) CreateBulk(builders ...*LoginFailureCreate) *LoginFailureCreateBulk {
+	return &LoginFailureCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LoginFailureClient) MapCreateBulk(slice any, setFunc func(*LoginFailureCreate, int)) *LoginFailureCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LoginFailureCreateBulk{err: fmt.Errorf("calling to LoginFailureClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LoginFailureCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LoginFailureCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LoginFailure.
+func (c *LoginFailureClient) Update() *LoginFailureUpdate {
+	mutation := newLoginFailureMutation(c.config, OpUpdate)
+	return &LoginFailureUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LoginFailureClient) UpdateOne(_m *LoginFailure) *LoginFailureUpdateOne {
+	mutation := newLoginFailureMutation(c.config, OpUpdateOne, withLoginFailure(_m))
+	return &LoginFailureUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LoginFailureClient) UpdateOneID(id int) *LoginFailureUpdateOne {
+	mutation := newLoginFailureMutation(c.config, OpUpdateOne, withLoginFailureID(id))
+	return &LoginFailureUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LoginFailure.
+func (c *LoginFailureClient) Delete() *LoginFailureDelete {
+	mutation := newLoginFailureMutation(c.config, OpDelete)
+	return &LoginFailureDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LoginFailureClient) DeleteOne(_m *LoginFailure) *LoginFailureDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LoginFailureClient) DeleteOneID(id int) *LoginFailureDeleteOne {
+	builder := c.Delete().Where(loginfailure.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LoginFailureDeleteOne{builder}
+}
+
+// Query returns a query builder for LoginFailure.
+func (c *LoginFailureClient) Query() *LoginFailureQuery {
+	return &LoginFailureQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLoginFailure},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LoginFailure entity by its id.
+func (c *LoginFailureClient) Get(ctx context.Context, id int) (*LoginFailure, error) {
+	return c.Query().Where(loginfailure.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LoginFailureClient) GetX(ctx context.Context, id int) *LoginFailure {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LoginFailureClient) Hooks() []Hook {
+	return c.hooks.LoginFailure
+}
+
+// Interceptors returns the client interceptors.
+func (c *LoginFailureClient) Interceptors() []Interceptor {
+	return c.inters.LoginFailure
+}
+
+func (c *LoginFailureClient) mutate(ctx context.Context, m *LoginFailureMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LoginFailureCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LoginFailureUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LoginFailureUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LoginFailureDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LoginFailure mutation op: %q", m.Op())
 	}
 }
 
@@ -652,9 +795,9 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		OutboxMail, PasswordResetToken, User []ent.Hook
+		LoginFailure, OutboxMail, PasswordResetToken, User []ent.Hook
 	}
 	inters struct {
-		OutboxMail, PasswordResetToken, User []ent.Interceptor
+		LoginFailure, OutboxMail, PasswordResetToken, User []ent.Interceptor
 	}
 )

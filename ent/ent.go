@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"latchkey/ent/loginfailure"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/user"
@@ -75,6 +76,7 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			loginfailure.Table:       loginfailure.ValidColumn,
 			outboxmail.Table:         outboxmail.ValidColumn,
 			passwordresettoken.Table: passwordresettoken.ValidColumn,
 			user.Table:               user.ValidColumn,

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"latchkey/ent/loginfailure"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/schema"
@@ -14,6 +15,50 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	loginfailureFields := schema.LoginFailure{}.Fields()
+	_ = loginfailureFields
+	// loginfailureDescKey is the schema descriptor for key field.
+	loginfailureDescKey := loginfailureFields[0].Descriptor()
+	// loginfailure.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	loginfailure.KeyValidator = func() func(string) error {
+		validators := loginfailureDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// loginfailureDescAccount is the schema descriptor for account field.
+	loginfailureDescAccount := loginfailureFields[1].Descriptor()
+	// loginfailure.AccountValidator is a validator for the "account" field. It is called by the builders before save.
+	loginfailure.AccountValidator = func() func(string) error {
+		validators := loginfailureDescAccount.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(account string) error {
+			for _, fn := range fns {
+				if err := fn(account); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// loginfailureDescFailures is the schema descriptor for failures field.
+	loginfailureDescFailures := loginfailureFields[2].Descriptor()
+	// loginfailure.DefaultFailures holds the default value on creation for the failures field.
+	loginfailure.DefaultFailures = loginfailureDescFailures.Default.(int)
+	// loginfailure.FailuresValidator is a validator for the "failures" field. It is called by the builders before save.
+	loginfailure.FailuresValidator = loginfailureDescFailures.Validators[0].(func(int) error)
 	outboxmailFields := schema.OutboxMail{}.Fields()
 	_ = outboxmailFields
 	// outboxmailDescRecipient is the schema descriptor for recipient field.

@@ -45,7 +45,7 @@ func benchHandler(b *testing.B) (http.Handler, *account.Service, string) {
 	if _, err := svc.CreateUser(ctx, "bench", "bench@example.com", "bench password 1"); err != nil {
 		b.Fatal(err)
 	}
-	sess, err := svc.Login(ctx, "bench@example.com", "bench password 1")
+	sess, err := svc.Login(ctx, "bench@example.com", "bench password 1", "")
 	if err != nil {
 		b.Fatal(err)
 	}

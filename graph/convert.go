@@ -22,10 +22,18 @@ func toSession(s *account.Session) *model.Session {
 		AccessToken: s.AccessToken,
 		TokenType:   "Bearer",
 		ExpiresAt:   s.ExpiresAt.UTC(),
+		DeviceToken: s.DeviceToken,
 		User:        toUser(s.User),
 	}
 }
 
 func message(text string) *model.MessagePayload {
 	return &model.MessagePayload{Message: text}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

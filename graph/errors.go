@@ -55,6 +55,7 @@ var requestProblems = map[string]bool{
 	codeDepthLimitExceeded:   true,
 	codeDocumentTooLarge:     true,
 	codeIntrospectionOff:     true,
+	codePasswordOperations:   true,
 }
 
 func present(gqlErr *gqlerror.Error, e *account.Error) {

@@ -67,6 +67,7 @@ type ComplexityRoot struct {
 
 	Session struct {
 		AccessToken func(childComplexity int) int
+		DeviceToken func(childComplexity int) int
 		ExpiresAt   func(childComplexity int) int
 		TokenType   func(childComplexity int) int
 		User        func(childComplexity int) int
@@ -240,6 +241,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Session.AccessToken(childComplexity), true
+	case "Session.deviceToken":
+		if e.ComplexityRoot.Session.DeviceToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Session.DeviceToken(childComplexity), true
 	case "Session.expiresAt":
 		if e.ComplexityRoot.Session.ExpiresAt == nil {
 			break
@@ -430,6 +437,8 @@ func (ec *executionContext) childFields_Session(ctx context.Context, field graph
 		return ec.fieldContext_Session_tokenType(ctx, field)
 	case "expiresAt":
 		return ec.fieldContext_Session_expiresAt(ctx, field)
+	case "deviceToken":
+		return ec.fieldContext_Session_deviceToken(ctx, field)
 	case "user":
 		return ec.fieldContext_Session_user(ctx, field)
 	}
@@ -1359,6 +1368,29 @@ func (ec *executionContext) _Session_expiresAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Session_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Session", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Session_deviceToken(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Session_deviceToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeviceToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Session_deviceToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Session", field, false, false, "String")
 }
 
 func (ec *executionContext) _Session_user(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
@@ -2702,7 +2734,7 @@ func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"email", "password"}
+	fieldsInOrder := [...]string{"email", "password", "deviceToken"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -2723,6 +2755,13 @@ func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj an
 				return it, err
 			}
 			it.Password = data
+		case "deviceToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceToken"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceToken = data
 		}
 	}
 	return it, nil
@@ -3125,6 +3164,11 @@ func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "expiresAt":
 			out.Values[i] = ec._Session_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deviceToken":
+			out.Values[i] = ec._Session_deviceToken(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

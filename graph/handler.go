@@ -58,6 +58,7 @@ func NewHandler(accounts *account.Service, opts Options) http.Handler {
 	// The shape check walks fragments once each; the complexity walk after it does not.
 	srv.Use(operationShape{maxDepth: opts.DepthLimit, maxFields: opts.FieldLimit})
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
+	srv.Use(onePasswordOperation{})
 	srv.SetErrorPresenter(errorPresenter(log))
 	srv.SetRecoverFunc(recoverFunc(log))
 	srv.AroundOperations(logOperation(log, opts.Observe))

@@ -21,7 +21,7 @@ func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInp
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*model.Session, error) {
-	s, err := r.Accounts.Login(ctx, input.Email, input.Password)
+	s, err := r.Accounts.Login(ctx, input.Email, input.Password, deref(input.DeviceToken))
 	if err != nil {
 		return nil, err
 	}

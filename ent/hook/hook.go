@@ -8,6 +8,18 @@ import (
 	"latchkey/ent"
 )
 
+// The LoginFailureFunc type is an adapter to allow the use of ordinary
+// function as LoginFailure mutator.
+type LoginFailureFunc func(context.Context, *ent.LoginFailureMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LoginFailureFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LoginFailureMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LoginFailureMutation", m)
+}
+
 // The OutboxMailFunc type is an adapter to allow the use of ordinary
 // function as OutboxMail mutator.
 type OutboxMailFunc func(context.Context, *ent.OutboxMailMutation) (ent.Value, error)

@@ -9,6 +9,32 @@ import (
 )
 
 var (
+	// LoginFailuresColumns holds the columns for the "login_failures" table.
+	LoginFailuresColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "key", Type: field.TypeString, Unique: true, Size: 80},
+		{Name: "account", Type: field.TypeString, Size: 64},
+		{Name: "failures", Type: field.TypeInt, Default: 0},
+		{Name: "last_failed_at", Type: field.TypeTime},
+	}
+	// LoginFailuresTable holds the schema information for the "login_failures" table.
+	LoginFailuresTable = &schema.Table{
+		Name:       "login_failures",
+		Columns:    LoginFailuresColumns,
+		PrimaryKey: []*schema.Column{LoginFailuresColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "loginfailure_account",
+				Unique:  false,
+				Columns: []*schema.Column{LoginFailuresColumns[2]},
+			},
+			{
+				Name:    "loginfailure_last_failed_at",
+				Unique:  false,
+				Columns: []*schema.Column{LoginFailuresColumns[4]},
+			},
+		},
+	}
 	// MailOutboxColumns holds the columns for the "mail_outbox" table.
 	MailOutboxColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -85,6 +111,7 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		LoginFailuresTable,
 		MailOutboxTable,
 		PasswordResetTokensTable,
 		UsersTable,

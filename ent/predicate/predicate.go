@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// LoginFailure is the predicate function for loginfailure builders.
+type LoginFailure func(*sql.Selector)
+
 // OutboxMail is the predicate function for outboxmail builders.
 type OutboxMail func(*sql.Selector)
 

@@ -40,6 +40,8 @@ type LoginInput struct {
 	Email string `json:"email"`
 	// Current password.
 	Password string `json:"password"`
+	// The `deviceToken` of an earlier session on this client, if it has one.
+	DeviceToken *string `json:"deviceToken,omitempty"`
 }
 
 // A plain confirmation message.
@@ -90,6 +92,8 @@ type Session struct {
 	TokenType string `json:"tokenType"`
 	// When the access token stops being accepted.
 	ExpiresAt time.Time `json:"expiresAt"`
+	// Long-lived token that marks this client as one the account signed in from: keep it and send it back in `LoginInput.deviceToken`, so that failed logins elsewhere never slow this client's. It is not a credential.
+	DeviceToken string `json:"deviceToken"`
 	// The account this session belongs to.
 	User *User `json:"user"`
 }

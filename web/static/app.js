@@ -1,9 +1,13 @@
 // Shared by every page: the GraphQL call, the stored session and the form helpers.
 
 export const SESSION_KEY = "latchkey.session";
+// DEVICE_KEY keeps the last session's device token across tabs and restarts: it is no
+// credential, only a sign that this browser signed in before, so that strangers' failed logins
+// never slow its own.
+export const DEVICE_KEY = "latchkey.device";
 
 // SESSION_FIELDS selects everything the pages keep of a Session.
-export const SESSION_FIELDS = "accessToken tokenType expiresAt user { id username email createdAt }";
+export const SESSION_FIELDS = "accessToken tokenType expiresAt deviceToken user { id username email createdAt }";
 const REQUEST_TIMEOUT_MS = 15000;
 
 // GqlError is what gql throws: the first GraphQL error, with its contract code.
@@ -147,7 +151,9 @@ export function getSession() {
 export function saveSession(session) {
   if (!isWellFormed(session)) throw new GqlError({ code: "INTERNAL_SERVER_ERROR", message: "" });
   try {
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+    const { deviceToken, ...kept } = session;
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(kept));
+    if (deviceToken) localStorage.setItem(DEVICE_KEY, deviceToken);
   } catch {
     throw new GqlError({
       code: "STORAGE_ERROR",
@@ -160,6 +166,15 @@ export function saveSession(session) {
 export function updateUser(user) {
   const session = getSession();
   if (session) saveSession({ ...session, user });
+}
+
+// deviceToken returns the device token of this browser's last session, or null.
+export function deviceToken() {
+  try {
+    return localStorage.getItem(DEVICE_KEY);
+  } catch {
+    return null;
+  }
 }
 
 export function clearSession() {

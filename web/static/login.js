@@ -1,4 +1,4 @@
-import { SESSION_FIELDS, bindForm, byId, gql, queryFlag, saveSession, showText } from "./app.js";
+import { SESSION_FIELDS, bindForm, byId, deviceToken, gql, queryFlag, saveSession, showText } from "./app.js";
 
 const LOGIN = `mutation Login($input: LoginInput!) { login(input: $input) { ${SESSION_FIELDS} } }`;
 
@@ -15,7 +15,7 @@ bindForm(byId("login-form"), {
   // The server names no field for wrong credentials, on purpose: it must not tell which was wrong.
   messages: { UNAUTHENTICATED: "Incorrect email or password" },
   async onSubmit({ email, password }) {
-    const data = await gql(LOGIN, { input: { email, password } });
+    const data = await gql(LOGIN, { input: { email, password, deviceToken: deviceToken() } });
     saveSession(data.login);
     location.assign("/account");
   },

@@ -1,0 +1,67 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// codePasswordOperations is shown as BAD_USER_INPUT with this reason.
+const codePasswordOperations = "ONE_PASSWORD_OPERATION"
+
+// passwordFields are the root fields that check or hash a password. One request may hold one of
+// them: aliases would otherwise put a hundred guesses, or a hundred argon2id runs, in one request.
+var passwordFields = map[string]bool{
+	"login":          true,
+	"register":       true,
+	"signUp":         true,
+	"resetPassword":  true,
+	"changePassword": true,
+	"deleteAccount":  true,
+	"changeEmail":    true,
+}
+
+// onePasswordOperation refuses, before anything runs, an operation with more than one field
+// that checks or hashes a password.
+type onePasswordOperation struct{}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = onePasswordOperation{}
+
+func (onePasswordOperation) ExtensionName() string                   { return "OnePasswordOperation" }
+func (onePasswordOperation) Validate(graphql.ExecutableSchema) error { return nil }
+func (onePasswordOperation) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil {
+		return nil
+	}
+	if countPasswordFields(oc.Operation.SelectionSet, oc.Doc.Fragments, map[string]bool{}) > 1 {
+		return requestError(codePasswordOperations, "Send one password operation per request")
+	}
+	return nil
+}
+
+// countPasswordFields counts password fields among a root selection set's fields, through
+// fragments, each fragment once (a second spread of it selects the same fields again).
+func countPasswordFields(set ast.SelectionSet, fragments ast.FragmentDefinitionList, seen map[string]bool) int {
+	n := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if passwordFields[s.Name] {
+				n++
+			}
+		case *ast.InlineFragment:
+			n += countPasswordFields(s.SelectionSet, fragments, seen)
+		case *ast.FragmentSpread:
+			if f := fragments.ForName(s.Name); f != nil && !seen[s.Name] {
+				seen[s.Name] = true
+				n += countPasswordFields(f.SelectionSet, fragments, seen)
+			}
+		}
+	}
+	return n
+}
