@@ -52,7 +52,9 @@ func (s *Service) verifyPassword(ctx context.Context, c passwordCheck) (ok, need
 		}
 		return false, false, nil
 	}
-	if err := s.failures.succeeded(ctx, append(keys, keyAccount+account)); err != nil {
+	// A success forgets the failures it was throttled by: a trusted client's own, so that the
+	// owner signing in on their device does not hand a stranger a fresh set of guesses.
+	if err := s.failures.succeeded(ctx, keys); err != nil {
 		s.log.WarnContext(ctx, "login failures not cleared", "error", err)
 	}
 	return true, needsRehash, nil
