@@ -180,15 +180,15 @@ func unclaimed(now time.Time) predicate.OutboxMail {
 	return outboxmail.Or(outboxmail.LockedUntilIsNil(), outboxmail.LockedUntilLT(now))
 }
 
-// take claims the mails of due that are still as they were read. A sweep may have accepted one
-// since (see acceptQueued): taken with the stale copy, the sender would count the request again,
-// find it too soon after itself and send nothing; left, it is read afresh next round.
+// take claims the mails of due that are still as they were read. One may have changed since: a
+// sweep accepted it (taken stale, the sender would count the request again and send nothing), or
+// a password change was folded into it (see queuePasswordNotice). Left, it is read afresh.
 func (s *Service) take(ctx context.Context, due []*ent.OutboxMail, now time.Time, lease time.Duration) []claimedMail {
 	until := leaseEnd(now, lease)
 	var claimed []claimedMail
 	for _, m := range due {
 		n, err := s.db.OutboxMail.Update().
-			Where(outboxmail.ID(m.ID), unclaimed(now), outboxmail.Accepted(m.Accepted)).
+			Where(outboxmail.ID(m.ID), unclaimed(now), outboxmail.Accepted(m.Accepted), outboxmail.ChangeCount(m.ChangeCount)).
 			SetLockedUntil(until).
 			Save(ctx)
 		if err != nil {
@@ -235,7 +235,7 @@ func (s *Service) send(ctx context.Context, m *ent.OutboxMail) (sent bool, err e
 	case outboxmail.KindPasswordReset:
 		return s.deliverReset(ctx, m)
 	case outboxmail.KindPasswordChanged:
-		return true, s.mailer.SendPasswordChanged(ctx, m.Recipient, m.Username, m.RequestedAt.UTC())
+		return true, s.sendPasswordNotice(ctx, m)
 	}
 	return false, fmt.Errorf("unknown mail kind %q", m.Kind)
 }
