@@ -180,15 +180,15 @@ func unclaimed(now time.Time) predicate.OutboxMail {
 	return outboxmail.Or(outboxmail.LockedUntilIsNil(), outboxmail.LockedUntilLT(now))
 }
 
-// take claims the mails of due that are still as they were read. A sweep may have accepted one
-// since (see acceptQueued): taken with the stale copy, the sender would count the request again,
-// find it too soon after itself and send nothing; left, it is read afresh next round.
+// take claims the mails of due that are still as they were read. One may have changed since: a
+// sweep accepted it (taken stale, the sender would count the request again and send nothing), or
+// a password change was folded into it (see queuePasswordNotice). Left, it is read afresh.
 func (s *Service) take(ctx context.Context, due []*ent.OutboxMail, now time.Time, lease time.Duration) []claimedMail {
 	until := leaseEnd(now, lease)
 	var claimed []claimedMail
 	for _, m := range due {
 		n, err := s.db.OutboxMail.Update().
-			Where(outboxmail.ID(m.ID), unclaimed(now), outboxmail.Accepted(m.Accepted)).
+			Where(outboxmail.ID(m.ID), unclaimed(now), outboxmail.Accepted(m.Accepted), outboxmail.ChangeCount(m.ChangeCount)).
 			SetLockedUntil(until).
 			Save(ctx)
 		if err != nil {
@@ -214,18 +214,14 @@ func (s *Service) deliver(ctx context.Context, m claimedMail, opts OutboxOptions
 	sent, err := s.send(ctx, m.OutboxMail)
 	stop()
 	if err == nil {
-		if sent {
-			s.cfg.Observer.MailEvent(string(m.Kind), "sent")
-		} else {
-			s.cfg.Observer.MailEvent(string(m.Kind), "skipped")
-		}
+		s.countSettled(m.OutboxMail, sent)
 		// Should this fail, the mail goes out again when the lease ends: twice rather than never.
 		if err := s.db.OutboxMail.DeleteOneID(m.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
 			s.log.ErrorContext(ctx, "outbox: delete sent mail", "mail_id", m.ID, "error", err)
 		}
 		return
 	}
-	s.cfg.Observer.MailEvent(string(m.Kind), "failed")
+	s.countTry(m.OutboxMail, "failed")
 	s.retryLater(ctx, m.OutboxMail, err, opts)
 }
 
@@ -235,7 +231,7 @@ func (s *Service) send(ctx context.Context, m *ent.OutboxMail) (sent bool, err e
 	case outboxmail.KindPasswordReset:
 		return s.deliverReset(ctx, m)
 	case outboxmail.KindPasswordChanged:
-		return true, s.mailer.SendPasswordChanged(ctx, m.Recipient, m.Username, m.RequestedAt.UTC())
+		return true, s.sendPasswordNotice(ctx, m)
 	}
 	return false, fmt.Errorf("unknown mail kind %q", m.Kind)
 }
@@ -286,14 +282,14 @@ func (s *Service) retryLater(ctx context.Context, m *ent.OutboxMail, cause error
 			why = "refused for good"
 		}
 		s.log.ErrorContext(ctx, "outbox: giving up on mail", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts, "why", why, "error", cause)
-		s.cfg.Observer.MailEvent(string(m.Kind), "given_up")
+		s.countGivenUp(m, refused)
 		if err := s.db.OutboxMail.DeleteOneID(m.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
 			s.log.ErrorContext(ctx, "outbox: delete abandoned mail", "mail_id", m.ID, "error", err)
 		}
 		return
 	}
 	wait := backoff(attempts, opts.MaxBackoff)
-	s.cfg.Observer.MailEvent(string(m.Kind), "retried")
+	s.countTry(m, "retried")
 	s.log.WarnContext(ctx, "outbox: send failed, will retry", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts, "retry_in", wait.Round(time.Millisecond).String(), "error", cause)
 	msg := cause.Error()
 	if len(msg) > 1000 {
@@ -373,6 +369,7 @@ func (s *Service) deliverReset(ctx context.Context, m *ent.OutboxMail) (sent boo
 	if err != nil || to == nil {
 		return false, err
 	}
+	s.countAccepted(m) // before the send, whose outcome is not counted for reset mail
 	return true, s.mailer.SendPasswordReset(ctx, to.Email, to.Username, s.resetLink(token), s.cfg.ResetTokenTTL)
 }
 

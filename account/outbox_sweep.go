@@ -133,7 +133,7 @@ func (s *Service) sweepRefused(ctx context.Context, after int) (last int) {
 		return last
 	}
 	for range n {
-		s.cfg.Observer.MailEvent(string(outboxmail.KindPasswordReset), "skipped")
+		s.countProcessed()
 	}
 	if len(limited) > 0 {
 		// One line a sweep, not one a request: under a flood the log would be the flood.
@@ -170,6 +170,9 @@ func (s *Service) acceptQueued(ctx context.Context, u *ent.User, m *ent.OutboxMa
 	})
 	if err != nil && !errors.Is(err, errNotFree) && !errors.Is(err, errAccountChanged) {
 		s.log.ErrorContext(ctx, "outbox: accept reset request", "mail_id", m.ID, "user_id", u.ID, "error", err)
+	}
+	if err == nil {
+		s.countProcessed()
 	}
 	return err == nil
 }

@@ -196,7 +196,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, newPassword strin
 }
 
 // setPassword stores a new hash, revokes every access token and reset token of the user and
-// queues the "password changed" mail, all in tx.
+// queues the "password changed" mail (at most one per PasswordNoticeInterval), all in tx.
 func (s *Service) setPassword(ctx context.Context, tx *ent.Tx, userID int, hash string, guards ...predicate.User) (*ent.User, error) {
 	n, err := tx.User.Update().
 		Where(append(guards, user.ID(userID))...).
@@ -216,15 +216,7 @@ func (s *Service) setPassword(ctx context.Context, tx *ent.Tx, userID int, hash 
 	if _, err := tx.PasswordResetToken.Delete().Where(passwordresettoken.UserID(userID)).Exec(ctx); err != nil {
 		return nil, internal(fmt.Errorf("delete reset tokens: %w", err))
 	}
-	now := s.now()
-	err = tx.OutboxMail.Create().
-		SetKind(outboxmail.KindPasswordChanged).
-		SetRecipient(u.Email).
-		SetUsername(u.Username).
-		SetRequestedAt(now).
-		SetNextAttemptAt(now).
-		Exec(ctx)
-	if err != nil {
+	if err := s.queuePasswordNotice(ctx, tx, u, s.now()); err != nil {
 		return nil, internal(fmt.Errorf("queue changed mail: %w", err))
 	}
 	return u, nil

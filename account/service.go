@@ -16,12 +16,13 @@ import (
 // Mailer sends the product's emails. The email package satisfies it.
 type Mailer interface {
 	SendPasswordReset(ctx context.Context, to, username, link string, validFor time.Duration) error
-	SendPasswordChanged(ctx context.Context, to, username string, at time.Time) error
+	// SendPasswordChanged tells of times changes since the notice sent at since, the latest at at.
+	SendPasswordChanged(ctx context.Context, to, username string, at time.Time, times int, since time.Time) error
 }
 
 // Observer is told of events worth counting; the metrics package satisfies it.
 type Observer interface {
-	MailEvent(kind, event string) // queued, sent, skipped, failed, retried, given_up
+	MailEvent(kind, event string) // queued, processed (reset requests); sent, failed, retried, given_up, refused (other mail)
 	RateLimited(limit string)
 }
 

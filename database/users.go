@@ -11,16 +11,16 @@ import (
 // userByID names every column of users, in ent's order; TestUserByID fails when the schema
 // gains one that is missing here.
 const userByID = `SELECT id, username, email, password_hash, session_version, created_at, updated_at,
-last_reset_mail_at, reset_mail_window_start, reset_mails_in_window FROM users WHERE id = $1`
+last_reset_mail_at, reset_mail_window_start, reset_mails_in_window, last_changed_mail_at FROM users WHERE id = $1`
 
 // UserByID reads one account with a single prepared statement, or returns nil when there is
 // none. Every signed-in request reads its user (me, changePassword …); on that path ent's query
 // builder and scanner cost about twice what the query itself does.
 func (d *DB) UserByID(ctx context.Context, id int) (*ent.User, error) {
 	u := &ent.User{}
-	var lastMail, window sql.NullTime
+	var lastMail, window, lastChanged sql.NullTime
 	err := d.SQL.QueryRowContext(ctx, userByID, id).Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash,
-		&u.SessionVersion, &u.CreatedAt, &u.UpdatedAt, &lastMail, &window, &u.ResetMailsInWindow)
+		&u.SessionVersion, &u.CreatedAt, &u.UpdatedAt, &lastMail, &window, &u.ResetMailsInWindow, &lastChanged)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -32,6 +32,9 @@ func (d *DB) UserByID(ctx context.Context, id int) (*ent.User, error) {
 	}
 	if window.Valid {
 		u.ResetMailWindowStart = &window.Time
+	}
+	if lastChanged.Valid {
+		u.LastChangedMailAt = &lastChanged.Time
 	}
 	return u, nil
 }

@@ -25,7 +25,7 @@ func TestUserByID(t *testing.T) {
 	at := time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
 	created := db.Client.User.Create().SetUsername("alice").SetEmail("alice@example.com").SetPasswordHash("hash").
 		SetSessionVersion(3).SetLastResetMailAt(at).SetResetMailWindowStart(at.Add(-time.Minute)).SetResetMailsInWindow(2).
-		SaveX(ctx)
+		SetLastChangedMailAt(at.Add(time.Hour)).SaveX(ctx)
 
 	t.Run("EveryColumn", func(t *testing.T) {
 		cols := strings.Join(user.Columns, ", ")
@@ -59,5 +59,5 @@ func fields(u *ent.User) []any {
 		return t.UnixNano()
 	}
 	return []any{u.ID, u.Username, u.Email, u.PasswordHash, u.SessionVersion, unix(&u.CreatedAt), unix(&u.UpdatedAt),
-		unix(u.LastResetMailAt), unix(u.ResetMailWindowStart), u.ResetMailsInWindow}
+		unix(u.LastResetMailAt), unix(u.ResetMailWindowStart), u.ResetMailsInWindow, unix(u.LastChangedMailAt)}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"latchkey/account"
 	"latchkey/app/apptest"
 	"latchkey/email/emailtest"
 )
@@ -82,7 +83,9 @@ func TestResetFlow(t *testing.T) {
 	tb.signInFails(email, second)
 	tb.signIn(email, third)
 
-	// The reset link, the notice of the reset and the notice of the change.
+	// The reset link, the notice of the reset and the notice of the change, which waits for
+	// its turn after the reset's.
+	env.Clock.Advance(account.PasswordNoticeInterval)
 	msgs := env.SMTP.Wait(t, 3, 10*time.Second)
 	for i, m := range msgs[1:] {
 		if m.Parsed == nil || !strings.Contains(strings.ToLower(m.Parsed.Subject), "password") {

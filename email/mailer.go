@@ -90,11 +90,13 @@ func (m *Mailer) SendPasswordReset(ctx context.Context, to, username, link strin
 	return m.send(ctx, m.reset, to, data)
 }
 
-// SendPasswordChanged tells to that their password was changed at the given time.
-func (m *Mailer) SendPasswordChanged(ctx context.Context, to, username string, at time.Time) error {
-	data := struct{ AppName, Username, When string }{
-		m.appName, username, at.UTC().Format(changedTimeLayout),
-	}
+// SendPasswordChanged tells to that their password was changed, times times since the
+// account's previous notice, sent at since, the latest change at at.
+func (m *Mailer) SendPasswordChanged(ctx context.Context, to, username string, at time.Time, times int, since time.Time) error {
+	data := struct {
+		AppName, Username, When, Since string
+		Times                          int
+	}{m.appName, username, at.UTC().Format(changedTimeLayout), since.UTC().Format(changedTimeLayout), max(times, 1)}
 	return m.send(ctx, m.changed, to, data)
 }
 

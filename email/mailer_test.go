@@ -135,24 +135,43 @@ func TestSendPasswordResetHostileInput(t *testing.T) {
 }
 
 func TestSendPasswordChanged(t *testing.T) {
-	m, srv := smtpMailer(t)
 	at := time.Date(2026, 3, 3, 14, 5, 0, 0, time.FixedZone("CET", 3600))
-	if err := m.SendPasswordChanged(context.Background(), "ada@example.com", "ada", at); err != nil {
-		t.Fatal(err)
-	}
-	p := received(t, srv).Parsed
-	if p.Subject != "Your Latchkey password was changed" {
-		t.Errorf("Subject = %q", p.Subject)
-	}
-	if !slices.Equal(p.PartTypes, []string{"text/plain", "text/html"}) {
-		t.Errorf("parts = %v", p.PartTypes)
-	}
-	for name, body := range map[string]string{"text": p.Text, "html": p.HTML} {
-		for _, want := range []string{"Hi ada,", "Latchkey", "Tuesday, 3 March 2026 at 13:05 UTC", "it wasn't you", "Forgot password"} {
-			if !strings.Contains(body, want) {
-				t.Errorf("%s body lacks %q:\n%s", name, want, body)
+	since := at.Add(-10 * time.Minute)
+	for _, tc := range []struct {
+		name   string
+		times  int
+		want   []string
+		unwant []string
+	}{
+		{"OKOnce", 1, []string{"was changed on", "Tuesday, 3 March 2026 at 13:05 UTC"}, []string{"times since"}},
+		{"OKSeveralTimes", 19, []string{"changed 19 times", "since", "Tuesday, 3 March 2026 at 12:55 UTC", "most recently on", "Tuesday, 3 March 2026 at 13:05 UTC"}, []string{"was changed on"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, srv := smtpMailer(t)
+			if err := m.SendPasswordChanged(context.Background(), "ada@example.com", "ada", at, tc.times, since); err != nil {
+				t.Fatal(err)
 			}
-		}
+			p := received(t, srv).Parsed
+			if p.Subject != "Your Latchkey password was changed" {
+				t.Errorf("Subject = %q", p.Subject)
+			}
+			if !slices.Equal(p.PartTypes, []string{"text/plain", "text/html"}) {
+				t.Errorf("parts = %v", p.PartTypes)
+			}
+			for name, body := range map[string]string{"text": p.Text, "html": p.HTML} {
+				flat := strings.Join(strings.Fields(body), " ")
+				for _, want := range append(tc.want, "Hi ada,", "Latchkey", "it wasn't you", "Forgot password") {
+					if !strings.Contains(flat, want) {
+						t.Errorf("%s body lacks %q:\n%s", name, want, body)
+					}
+				}
+				for _, unwant := range tc.unwant {
+					if strings.Contains(flat, unwant) {
+						t.Errorf("%s body has %q:\n%s", name, unwant, body)
+					}
+				}
+			}
+		})
 	}
 }
 

@@ -560,23 +560,29 @@ func (m *LoginFailureMutation) ResetEdge(name string) error {
 // OutboxMailMutation represents an operation that mutates the OutboxMail nodes in the graph.
 type OutboxMailMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *int
-	kind            *outboxmail.Kind
-	recipient       *string
-	username        *string
-	requested_at    *time.Time
-	accepted        *bool
-	attempts        *int
-	addattempts     *int
-	next_attempt_at *time.Time
-	locked_until    *time.Time
-	last_error      *string
-	clearedFields   map[string]struct{}
-	done            bool
-	oldValue        func(context.Context) (*OutboxMail, error)
-	predicates      []predicate.OutboxMail
+	op                 Op
+	typ                string
+	id                 *int
+	kind               *outboxmail.Kind
+	recipient          *string
+	username           *string
+	requested_at       *time.Time
+	accepted           *bool
+	attempts           *int
+	addattempts        *int
+	next_attempt_at    *time.Time
+	locked_until       *time.Time
+	last_error         *string
+	user_id            *int
+	adduser_id         *int
+	change_count       *int
+	addchange_count    *int
+	last_change_at     *time.Time
+	previous_notice_at *time.Time
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*OutboxMail, error)
+	predicates         []predicate.OutboxMail
 }
 
 var _ ent.Mutation = (*OutboxMailMutation)(nil)
@@ -1060,6 +1066,230 @@ func (m *OutboxMailMutation) ResetLastError() {
 	delete(m.clearedFields, outboxmail.FieldLastError)
 }
 
+// SetUserID sets the "user_id" field.
+func (m *OutboxMailMutation) SetUserID(i int) {
+	m.user_id = &i
+	m.adduser_id = nil
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *OutboxMailMutation) UserID() (r int, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the OutboxMail entity.
+// If the OutboxMail object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMailMutation) OldUserID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// AddUserID adds i to the "user_id" field.
+func (m *OutboxMailMutation) AddUserID(i int) {
+	if m.adduser_id != nil {
+		*m.adduser_id += i
+	} else {
+		m.adduser_id = &i
+	}
+}
+
+// AddedUserID returns the value that was added to the "user_id" field in this mutation.
+func (m *OutboxMailMutation) AddedUserID() (r int, exists bool) {
+	v := m.adduser_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearUserID clears the value of the "user_id" field.
+func (m *OutboxMailMutation) ClearUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+	m.clearedFields[outboxmail.FieldUserID] = struct{}{}
+}
+
+// UserIDCleared returns if the "user_id" field was cleared in this mutation.
+func (m *OutboxMailMutation) UserIDCleared() bool {
+	_, ok := m.clearedFields[outboxmail.FieldUserID]
+	return ok
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *OutboxMailMutation) ResetUserID() {
+	m.user_id = nil
+	m.adduser_id = nil
+	delete(m.clearedFields, outboxmail.FieldUserID)
+}
+
+// SetChangeCount sets the "change_count" field.
+func (m *OutboxMailMutation) SetChangeCount(i int) {
+	m.change_count = &i
+	m.addchange_count = nil
+}
+
+// ChangeCount returns the value of the "change_count" field in the mutation.
+func (m *OutboxMailMutation) ChangeCount() (r int, exists bool) {
+	v := m.change_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangeCount returns the old "change_count" field's value of the OutboxMail entity.
+// If the OutboxMail object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMailMutation) OldChangeCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangeCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangeCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangeCount: %w", err)
+	}
+	return oldValue.ChangeCount, nil
+}
+
+// AddChangeCount adds i to the "change_count" field.
+func (m *OutboxMailMutation) AddChangeCount(i int) {
+	if m.addchange_count != nil {
+		*m.addchange_count += i
+	} else {
+		m.addchange_count = &i
+	}
+}
+
+// AddedChangeCount returns the value that was added to the "change_count" field in this mutation.
+func (m *OutboxMailMutation) AddedChangeCount() (r int, exists bool) {
+	v := m.addchange_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChangeCount resets all changes to the "change_count" field.
+func (m *OutboxMailMutation) ResetChangeCount() {
+	m.change_count = nil
+	m.addchange_count = nil
+}
+
+// SetLastChangeAt sets the "last_change_at" field.
+func (m *OutboxMailMutation) SetLastChangeAt(t time.Time) {
+	m.last_change_at = &t
+}
+
+// LastChangeAt returns the value of the "last_change_at" field in the mutation.
+func (m *OutboxMailMutation) LastChangeAt() (r time.Time, exists bool) {
+	v := m.last_change_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastChangeAt returns the old "last_change_at" field's value of the OutboxMail entity.
+// If the OutboxMail object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMailMutation) OldLastChangeAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastChangeAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastChangeAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastChangeAt: %w", err)
+	}
+	return oldValue.LastChangeAt, nil
+}
+
+// ClearLastChangeAt clears the value of the "last_change_at" field.
+func (m *OutboxMailMutation) ClearLastChangeAt() {
+	m.last_change_at = nil
+	m.clearedFields[outboxmail.FieldLastChangeAt] = struct{}{}
+}
+
+// LastChangeAtCleared returns if the "last_change_at" field was cleared in this mutation.
+func (m *OutboxMailMutation) LastChangeAtCleared() bool {
+	_, ok := m.clearedFields[outboxmail.FieldLastChangeAt]
+	return ok
+}
+
+// ResetLastChangeAt resets all changes to the "last_change_at" field.
+func (m *OutboxMailMutation) ResetLastChangeAt() {
+	m.last_change_at = nil
+	delete(m.clearedFields, outboxmail.FieldLastChangeAt)
+}
+
+// SetPreviousNoticeAt sets the "previous_notice_at" field.
+func (m *OutboxMailMutation) SetPreviousNoticeAt(t time.Time) {
+	m.previous_notice_at = &t
+}
+
+// PreviousNoticeAt returns the value of the "previous_notice_at" field in the mutation.
+func (m *OutboxMailMutation) PreviousNoticeAt() (r time.Time, exists bool) {
+	v := m.previous_notice_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreviousNoticeAt returns the old "previous_notice_at" field's value of the OutboxMail entity.
+// If the OutboxMail object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMailMutation) OldPreviousNoticeAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreviousNoticeAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreviousNoticeAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreviousNoticeAt: %w", err)
+	}
+	return oldValue.PreviousNoticeAt, nil
+}
+
+// ClearPreviousNoticeAt clears the value of the "previous_notice_at" field.
+func (m *OutboxMailMutation) ClearPreviousNoticeAt() {
+	m.previous_notice_at = nil
+	m.clearedFields[outboxmail.FieldPreviousNoticeAt] = struct{}{}
+}
+
+// PreviousNoticeAtCleared returns if the "previous_notice_at" field was cleared in this mutation.
+func (m *OutboxMailMutation) PreviousNoticeAtCleared() bool {
+	_, ok := m.clearedFields[outboxmail.FieldPreviousNoticeAt]
+	return ok
+}
+
+// ResetPreviousNoticeAt resets all changes to the "previous_notice_at" field.
+func (m *OutboxMailMutation) ResetPreviousNoticeAt() {
+	m.previous_notice_at = nil
+	delete(m.clearedFields, outboxmail.FieldPreviousNoticeAt)
+}
+
 // Where appends a list predicates to the OutboxMailMutation builder.
 func (m *OutboxMailMutation) Where(ps ...predicate.OutboxMail) {
 	m.predicates = append(m.predicates, ps...)
@@ -1094,7 +1324,7 @@ func (m *OutboxMailMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OutboxMailMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 13)
 	if m.kind != nil {
 		fields = append(fields, outboxmail.FieldKind)
 	}
@@ -1122,6 +1352,18 @@ func (m *OutboxMailMutation) Fields() []string {
 	if m.last_error != nil {
 		fields = append(fields, outboxmail.FieldLastError)
 	}
+	if m.user_id != nil {
+		fields = append(fields, outboxmail.FieldUserID)
+	}
+	if m.change_count != nil {
+		fields = append(fields, outboxmail.FieldChangeCount)
+	}
+	if m.last_change_at != nil {
+		fields = append(fields, outboxmail.FieldLastChangeAt)
+	}
+	if m.previous_notice_at != nil {
+		fields = append(fields, outboxmail.FieldPreviousNoticeAt)
+	}
 	return fields
 }
 
@@ -1148,6 +1390,14 @@ func (m *OutboxMailMutation) Field(name string) (ent.Value, bool) {
 		return m.LockedUntil()
 	case outboxmail.FieldLastError:
 		return m.LastError()
+	case outboxmail.FieldUserID:
+		return m.UserID()
+	case outboxmail.FieldChangeCount:
+		return m.ChangeCount()
+	case outboxmail.FieldLastChangeAt:
+		return m.LastChangeAt()
+	case outboxmail.FieldPreviousNoticeAt:
+		return m.PreviousNoticeAt()
 	}
 	return nil, false
 }
@@ -1175,6 +1425,14 @@ func (m *OutboxMailMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldLockedUntil(ctx)
 	case outboxmail.FieldLastError:
 		return m.OldLastError(ctx)
+	case outboxmail.FieldUserID:
+		return m.OldUserID(ctx)
+	case outboxmail.FieldChangeCount:
+		return m.OldChangeCount(ctx)
+	case outboxmail.FieldLastChangeAt:
+		return m.OldLastChangeAt(ctx)
+	case outboxmail.FieldPreviousNoticeAt:
+		return m.OldPreviousNoticeAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown OutboxMail field %s", name)
 }
@@ -1247,6 +1505,34 @@ func (m *OutboxMailMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastError(v)
 		return nil
+	case outboxmail.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case outboxmail.FieldChangeCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangeCount(v)
+		return nil
+	case outboxmail.FieldLastChangeAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastChangeAt(v)
+		return nil
+	case outboxmail.FieldPreviousNoticeAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreviousNoticeAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OutboxMail field %s", name)
 }
@@ -1258,6 +1544,12 @@ func (m *OutboxMailMutation) AddedFields() []string {
 	if m.addattempts != nil {
 		fields = append(fields, outboxmail.FieldAttempts)
 	}
+	if m.adduser_id != nil {
+		fields = append(fields, outboxmail.FieldUserID)
+	}
+	if m.addchange_count != nil {
+		fields = append(fields, outboxmail.FieldChangeCount)
+	}
 	return fields
 }
 
@@ -1268,6 +1560,10 @@ func (m *OutboxMailMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case outboxmail.FieldAttempts:
 		return m.AddedAttempts()
+	case outboxmail.FieldUserID:
+		return m.AddedUserID()
+	case outboxmail.FieldChangeCount:
+		return m.AddedChangeCount()
 	}
 	return nil, false
 }
@@ -1283,6 +1579,20 @@ func (m *OutboxMailMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddAttempts(v)
+		return nil
+	case outboxmail.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUserID(v)
+		return nil
+	case outboxmail.FieldChangeCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChangeCount(v)
 		return nil
 	}
 	return fmt.Errorf("unknown OutboxMail numeric field %s", name)
@@ -1300,6 +1610,15 @@ func (m *OutboxMailMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(outboxmail.FieldLastError) {
 		fields = append(fields, outboxmail.FieldLastError)
+	}
+	if m.FieldCleared(outboxmail.FieldUserID) {
+		fields = append(fields, outboxmail.FieldUserID)
+	}
+	if m.FieldCleared(outboxmail.FieldLastChangeAt) {
+		fields = append(fields, outboxmail.FieldLastChangeAt)
+	}
+	if m.FieldCleared(outboxmail.FieldPreviousNoticeAt) {
+		fields = append(fields, outboxmail.FieldPreviousNoticeAt)
 	}
 	return fields
 }
@@ -1323,6 +1642,15 @@ func (m *OutboxMailMutation) ClearField(name string) error {
 		return nil
 	case outboxmail.FieldLastError:
 		m.ClearLastError()
+		return nil
+	case outboxmail.FieldUserID:
+		m.ClearUserID()
+		return nil
+	case outboxmail.FieldLastChangeAt:
+		m.ClearLastChangeAt()
+		return nil
+	case outboxmail.FieldPreviousNoticeAt:
+		m.ClearPreviousNoticeAt()
 		return nil
 	}
 	return fmt.Errorf("unknown OutboxMail nullable field %s", name)
@@ -1358,6 +1686,18 @@ func (m *OutboxMailMutation) ResetField(name string) error {
 		return nil
 	case outboxmail.FieldLastError:
 		m.ResetLastError()
+		return nil
+	case outboxmail.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case outboxmail.FieldChangeCount:
+		m.ResetChangeCount()
+		return nil
+	case outboxmail.FieldLastChangeAt:
+		m.ResetLastChangeAt()
+		return nil
+	case outboxmail.FieldPreviousNoticeAt:
+		m.ResetPreviousNoticeAt()
 		return nil
 	}
 	return fmt.Errorf("unknown OutboxMail field %s", name)
@@ -1973,6 +2313,7 @@ type UserMutation struct {
 	reset_mail_window_start  *time.Time
 	reset_mails_in_window    *int
 	addreset_mails_in_window *int
+	last_changed_mail_at     *time.Time
 	clearedFields            map[string]struct{}
 	reset_tokens             map[int]struct{}
 	removedreset_tokens      map[int]struct{}
@@ -2470,6 +2811,55 @@ func (m *UserMutation) ResetResetMailsInWindow() {
 	m.addreset_mails_in_window = nil
 }
 
+// SetLastChangedMailAt sets the "last_changed_mail_at" field.
+func (m *UserMutation) SetLastChangedMailAt(t time.Time) {
+	m.last_changed_mail_at = &t
+}
+
+// LastChangedMailAt returns the value of the "last_changed_mail_at" field in the mutation.
+func (m *UserMutation) LastChangedMailAt() (r time.Time, exists bool) {
+	v := m.last_changed_mail_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastChangedMailAt returns the old "last_changed_mail_at" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldLastChangedMailAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastChangedMailAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastChangedMailAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastChangedMailAt: %w", err)
+	}
+	return oldValue.LastChangedMailAt, nil
+}
+
+// ClearLastChangedMailAt clears the value of the "last_changed_mail_at" field.
+func (m *UserMutation) ClearLastChangedMailAt() {
+	m.last_changed_mail_at = nil
+	m.clearedFields[user.FieldLastChangedMailAt] = struct{}{}
+}
+
+// LastChangedMailAtCleared returns if the "last_changed_mail_at" field was cleared in this mutation.
+func (m *UserMutation) LastChangedMailAtCleared() bool {
+	_, ok := m.clearedFields[user.FieldLastChangedMailAt]
+	return ok
+}
+
+// ResetLastChangedMailAt resets all changes to the "last_changed_mail_at" field.
+func (m *UserMutation) ResetLastChangedMailAt() {
+	m.last_changed_mail_at = nil
+	delete(m.clearedFields, user.FieldLastChangedMailAt)
+}
+
 // AddResetTokenIDs adds the "reset_tokens" edge to the PasswordResetToken entity by ids.
 func (m *UserMutation) AddResetTokenIDs(ids ...int) {
 	if m.reset_tokens == nil {
@@ -2558,7 +2948,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.username != nil {
 		fields = append(fields, user.FieldUsername)
 	}
@@ -2586,6 +2976,9 @@ func (m *UserMutation) Fields() []string {
 	if m.reset_mails_in_window != nil {
 		fields = append(fields, user.FieldResetMailsInWindow)
 	}
+	if m.last_changed_mail_at != nil {
+		fields = append(fields, user.FieldLastChangedMailAt)
+	}
 	return fields
 }
 
@@ -2612,6 +3005,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.ResetMailWindowStart()
 	case user.FieldResetMailsInWindow:
 		return m.ResetMailsInWindow()
+	case user.FieldLastChangedMailAt:
+		return m.LastChangedMailAt()
 	}
 	return nil, false
 }
@@ -2639,6 +3034,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldResetMailWindowStart(ctx)
 	case user.FieldResetMailsInWindow:
 		return m.OldResetMailsInWindow(ctx)
+	case user.FieldLastChangedMailAt:
+		return m.OldLastChangedMailAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -2711,6 +3108,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetResetMailsInWindow(v)
 		return nil
+	case user.FieldLastChangedMailAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastChangedMailAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -2774,6 +3178,9 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldResetMailWindowStart) {
 		fields = append(fields, user.FieldResetMailWindowStart)
 	}
+	if m.FieldCleared(user.FieldLastChangedMailAt) {
+		fields = append(fields, user.FieldLastChangedMailAt)
+	}
 	return fields
 }
 
@@ -2793,6 +3200,9 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldResetMailWindowStart:
 		m.ClearResetMailWindowStart()
+		return nil
+	case user.FieldLastChangedMailAt:
+		m.ClearLastChangedMailAt()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -2828,6 +3238,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldResetMailsInWindow:
 		m.ResetResetMailsInWindow()
+		return nil
+	case user.FieldLastChangedMailAt:
+		m.ResetLastChangedMailAt()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

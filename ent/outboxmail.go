@@ -34,8 +34,16 @@ type OutboxMail struct {
 	// LockedUntil holds the value of the "locked_until" field.
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
 	// LastError holds the value of the "last_error" field.
-	LastError    string `json:"last_error,omitempty"`
-	selectValues sql.SelectValues
+	LastError string `json:"last_error,omitempty"`
+	// UserID holds the value of the "user_id" field.
+	UserID *int `json:"user_id,omitempty"`
+	// ChangeCount holds the value of the "change_count" field.
+	ChangeCount int `json:"change_count,omitempty"`
+	// LastChangeAt holds the value of the "last_change_at" field.
+	LastChangeAt *time.Time `json:"last_change_at,omitempty"`
+	// PreviousNoticeAt holds the value of the "previous_notice_at" field.
+	PreviousNoticeAt *time.Time `json:"previous_notice_at,omitempty"`
+	selectValues     sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -45,11 +53,11 @@ func (*OutboxMail) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case outboxmail.FieldAccepted:
 			values[i] = new(sql.NullBool)
-		case outboxmail.FieldID, outboxmail.FieldAttempts:
+		case outboxmail.FieldID, outboxmail.FieldAttempts, outboxmail.FieldUserID, outboxmail.FieldChangeCount:
 			values[i] = new(sql.NullInt64)
 		case outboxmail.FieldKind, outboxmail.FieldRecipient, outboxmail.FieldUsername, outboxmail.FieldLastError:
 			values[i] = new(sql.NullString)
-		case outboxmail.FieldRequestedAt, outboxmail.FieldNextAttemptAt, outboxmail.FieldLockedUntil:
+		case outboxmail.FieldRequestedAt, outboxmail.FieldNextAttemptAt, outboxmail.FieldLockedUntil, outboxmail.FieldLastChangeAt, outboxmail.FieldPreviousNoticeAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -127,6 +135,33 @@ func (_m *OutboxMail) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastError = value.String
 			}
+		case outboxmail.FieldUserID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field user_id", values[i])
+			} else if value.Valid {
+				_m.UserID = new(int)
+				*_m.UserID = int(value.Int64)
+			}
+		case outboxmail.FieldChangeCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field change_count", values[i])
+			} else if value.Valid {
+				_m.ChangeCount = int(value.Int64)
+			}
+		case outboxmail.FieldLastChangeAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_change_at", values[i])
+			} else if value.Valid {
+				_m.LastChangeAt = new(time.Time)
+				*_m.LastChangeAt = value.Time
+			}
+		case outboxmail.FieldPreviousNoticeAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field previous_notice_at", values[i])
+			} else if value.Valid {
+				_m.PreviousNoticeAt = new(time.Time)
+				*_m.PreviousNoticeAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -191,6 +226,24 @@ func (_m *OutboxMail) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("last_error=")
 	builder.WriteString(_m.LastError)
+	builder.WriteString(", ")
+	if v := _m.UserID; v != nil {
+		builder.WriteString("user_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("change_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ChangeCount))
+	builder.WriteString(", ")
+	if v := _m.LastChangeAt; v != nil {
+		builder.WriteString("last_change_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.PreviousNoticeAt; v != nil {
+		builder.WriteString("previous_notice_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -130,6 +130,62 @@ func (_c *OutboxMailCreate) SetNillableLastError(v *string) *OutboxMailCreate {
 	return _c
 }
 
+// SetUserID sets the "user_id" field.
+func (_c *OutboxMailCreate) SetUserID(v int) *OutboxMailCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetNillableUserID sets the "user_id" field if the given value is not nil.
+func (_c *OutboxMailCreate) SetNillableUserID(v *int) *OutboxMailCreate {
+	if v != nil {
+		_c.SetUserID(*v)
+	}
+	return _c
+}
+
+// SetChangeCount sets the "change_count" field.
+func (_c *OutboxMailCreate) SetChangeCount(v int) *OutboxMailCreate {
+	_c.mutation.SetChangeCount(v)
+	return _c
+}
+
+// SetNillableChangeCount sets the "change_count" field if the given value is not nil.
+func (_c *OutboxMailCreate) SetNillableChangeCount(v *int) *OutboxMailCreate {
+	if v != nil {
+		_c.SetChangeCount(*v)
+	}
+	return _c
+}
+
+// SetLastChangeAt sets the "last_change_at" field.
+func (_c *OutboxMailCreate) SetLastChangeAt(v time.Time) *OutboxMailCreate {
+	_c.mutation.SetLastChangeAt(v)
+	return _c
+}
+
+// SetNillableLastChangeAt sets the "last_change_at" field if the given value is not nil.
+func (_c *OutboxMailCreate) SetNillableLastChangeAt(v *time.Time) *OutboxMailCreate {
+	if v != nil {
+		_c.SetLastChangeAt(*v)
+	}
+	return _c
+}
+
+// SetPreviousNoticeAt sets the "previous_notice_at" field.
+func (_c *OutboxMailCreate) SetPreviousNoticeAt(v time.Time) *OutboxMailCreate {
+	_c.mutation.SetPreviousNoticeAt(v)
+	return _c
+}
+
+// SetNillablePreviousNoticeAt sets the "previous_notice_at" field if the given value is not nil.
+func (_c *OutboxMailCreate) SetNillablePreviousNoticeAt(v *time.Time) *OutboxMailCreate {
+	if v != nil {
+		_c.SetPreviousNoticeAt(*v)
+	}
+	return _c
+}
+
 // Mutation returns the OutboxMailMutation object of the builder.
 func (_c *OutboxMailCreate) Mutation() *OutboxMailMutation {
 	return _c.mutation
@@ -181,6 +237,10 @@ func (_c *OutboxMailCreate) defaults() {
 		v := outboxmail.DefaultNextAttemptAt()
 		_c.mutation.SetNextAttemptAt(v)
 	}
+	if _, ok := _c.mutation.ChangeCount(); !ok {
+		v := outboxmail.DefaultChangeCount
+		_c.mutation.SetChangeCount(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -221,6 +281,14 @@ func (_c *OutboxMailCreate) check() error {
 	if v, ok := _c.mutation.LastError(); ok {
 		if err := outboxmail.LastErrorValidator(v); err != nil {
 			return &ValidationError{Name: "last_error", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.last_error": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ChangeCount(); !ok {
+		return &ValidationError{Name: "change_count", err: errors.New(`ent: missing required field "OutboxMail.change_count"`)}
+	}
+	if v, ok := _c.mutation.ChangeCount(); ok {
+		if err := outboxmail.ChangeCountValidator(v); err != nil {
+			return &ValidationError{Name: "change_count", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.change_count": %w`, err)}
 		}
 	}
 	return nil
@@ -284,6 +352,22 @@ func (_c *OutboxMailCreate) createSpec() (*OutboxMail, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastError(); ok {
 		_spec.SetField(outboxmail.FieldLastError, field.TypeString, value)
 		_node.LastError = value
+	}
+	if value, ok := _c.mutation.UserID(); ok {
+		_spec.SetField(outboxmail.FieldUserID, field.TypeInt, value)
+		_node.UserID = &value
+	}
+	if value, ok := _c.mutation.ChangeCount(); ok {
+		_spec.SetField(outboxmail.FieldChangeCount, field.TypeInt, value)
+		_node.ChangeCount = value
+	}
+	if value, ok := _c.mutation.LastChangeAt(); ok {
+		_spec.SetField(outboxmail.FieldLastChangeAt, field.TypeTime, value)
+		_node.LastChangeAt = &value
+	}
+	if value, ok := _c.mutation.PreviousNoticeAt(); ok {
+		_spec.SetField(outboxmail.FieldPreviousNoticeAt, field.TypeTime, value)
+		_node.PreviousNoticeAt = &value
 	}
 	return _node, _spec
 }

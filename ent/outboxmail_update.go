@@ -165,6 +165,94 @@ func (_u *OutboxMailUpdate) ClearLastError() *OutboxMailUpdate {
 	return _u
 }
 
+// SetUserID sets the "user_id" field.
+func (_u *OutboxMailUpdate) SetUserID(v int) *OutboxMailUpdate {
+	_u.mutation.ResetUserID()
+	_u.mutation.SetUserID(v)
+	return _u
+}
+
+// SetNillableUserID sets the "user_id" field if the given value is not nil.
+func (_u *OutboxMailUpdate) SetNillableUserID(v *int) *OutboxMailUpdate {
+	if v != nil {
+		_u.SetUserID(*v)
+	}
+	return _u
+}
+
+// AddUserID adds value to the "user_id" field.
+func (_u *OutboxMailUpdate) AddUserID(v int) *OutboxMailUpdate {
+	_u.mutation.AddUserID(v)
+	return _u
+}
+
+// ClearUserID clears the value of the "user_id" field.
+func (_u *OutboxMailUpdate) ClearUserID() *OutboxMailUpdate {
+	_u.mutation.ClearUserID()
+	return _u
+}
+
+// SetChangeCount sets the "change_count" field.
+func (_u *OutboxMailUpdate) SetChangeCount(v int) *OutboxMailUpdate {
+	_u.mutation.ResetChangeCount()
+	_u.mutation.SetChangeCount(v)
+	return _u
+}
+
+// SetNillableChangeCount sets the "change_count" field if the given value is not nil.
+func (_u *OutboxMailUpdate) SetNillableChangeCount(v *int) *OutboxMailUpdate {
+	if v != nil {
+		_u.SetChangeCount(*v)
+	}
+	return _u
+}
+
+// AddChangeCount adds value to the "change_count" field.
+func (_u *OutboxMailUpdate) AddChangeCount(v int) *OutboxMailUpdate {
+	_u.mutation.AddChangeCount(v)
+	return _u
+}
+
+// SetLastChangeAt sets the "last_change_at" field.
+func (_u *OutboxMailUpdate) SetLastChangeAt(v time.Time) *OutboxMailUpdate {
+	_u.mutation.SetLastChangeAt(v)
+	return _u
+}
+
+// SetNillableLastChangeAt sets the "last_change_at" field if the given value is not nil.
+func (_u *OutboxMailUpdate) SetNillableLastChangeAt(v *time.Time) *OutboxMailUpdate {
+	if v != nil {
+		_u.SetLastChangeAt(*v)
+	}
+	return _u
+}
+
+// ClearLastChangeAt clears the value of the "last_change_at" field.
+func (_u *OutboxMailUpdate) ClearLastChangeAt() *OutboxMailUpdate {
+	_u.mutation.ClearLastChangeAt()
+	return _u
+}
+
+// SetPreviousNoticeAt sets the "previous_notice_at" field.
+func (_u *OutboxMailUpdate) SetPreviousNoticeAt(v time.Time) *OutboxMailUpdate {
+	_u.mutation.SetPreviousNoticeAt(v)
+	return _u
+}
+
+// SetNillablePreviousNoticeAt sets the "previous_notice_at" field if the given value is not nil.
+func (_u *OutboxMailUpdate) SetNillablePreviousNoticeAt(v *time.Time) *OutboxMailUpdate {
+	if v != nil {
+		_u.SetPreviousNoticeAt(*v)
+	}
+	return _u
+}
+
+// ClearPreviousNoticeAt clears the value of the "previous_notice_at" field.
+func (_u *OutboxMailUpdate) ClearPreviousNoticeAt() *OutboxMailUpdate {
+	_u.mutation.ClearPreviousNoticeAt()
+	return _u
+}
+
 // Mutation returns the OutboxMailMutation object of the builder.
 func (_u *OutboxMailUpdate) Mutation() *OutboxMailMutation {
 	return _u.mutation
@@ -219,6 +307,11 @@ func (_u *OutboxMailUpdate) check() error {
 			return &ValidationError{Name: "last_error", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.last_error": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ChangeCount(); ok {
+		if err := outboxmail.ChangeCountValidator(v); err != nil {
+			return &ValidationError{Name: "change_count", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.change_count": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -269,6 +362,33 @@ func (_u *OutboxMailUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.LastErrorCleared() {
 		_spec.ClearField(outboxmail.FieldLastError, field.TypeString)
+	}
+	if value, ok := _u.mutation.UserID(); ok {
+		_spec.SetField(outboxmail.FieldUserID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedUserID(); ok {
+		_spec.AddField(outboxmail.FieldUserID, field.TypeInt, value)
+	}
+	if _u.mutation.UserIDCleared() {
+		_spec.ClearField(outboxmail.FieldUserID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.ChangeCount(); ok {
+		_spec.SetField(outboxmail.FieldChangeCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedChangeCount(); ok {
+		_spec.AddField(outboxmail.FieldChangeCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.LastChangeAt(); ok {
+		_spec.SetField(outboxmail.FieldLastChangeAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastChangeAtCleared() {
+		_spec.ClearField(outboxmail.FieldLastChangeAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PreviousNoticeAt(); ok {
+		_spec.SetField(outboxmail.FieldPreviousNoticeAt, field.TypeTime, value)
+	}
+	if _u.mutation.PreviousNoticeAtCleared() {
+		_spec.ClearField(outboxmail.FieldPreviousNoticeAt, field.TypeTime)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -427,6 +547,94 @@ func (_u *OutboxMailUpdateOne) ClearLastError() *OutboxMailUpdateOne {
 	return _u
 }
 
+// SetUserID sets the "user_id" field.
+func (_u *OutboxMailUpdateOne) SetUserID(v int) *OutboxMailUpdateOne {
+	_u.mutation.ResetUserID()
+	_u.mutation.SetUserID(v)
+	return _u
+}
+
+// SetNillableUserID sets the "user_id" field if the given value is not nil.
+func (_u *OutboxMailUpdateOne) SetNillableUserID(v *int) *OutboxMailUpdateOne {
+	if v != nil {
+		_u.SetUserID(*v)
+	}
+	return _u
+}
+
+// AddUserID adds value to the "user_id" field.
+func (_u *OutboxMailUpdateOne) AddUserID(v int) *OutboxMailUpdateOne {
+	_u.mutation.AddUserID(v)
+	return _u
+}
+
+// ClearUserID clears the value of the "user_id" field.
+func (_u *OutboxMailUpdateOne) ClearUserID() *OutboxMailUpdateOne {
+	_u.mutation.ClearUserID()
+	return _u
+}
+
+// SetChangeCount sets the "change_count" field.
+func (_u *OutboxMailUpdateOne) SetChangeCount(v int) *OutboxMailUpdateOne {
+	_u.mutation.ResetChangeCount()
+	_u.mutation.SetChangeCount(v)
+	return _u
+}
+
+// SetNillableChangeCount sets the "change_count" field if the given value is not nil.
+func (_u *OutboxMailUpdateOne) SetNillableChangeCount(v *int) *OutboxMailUpdateOne {
+	if v != nil {
+		_u.SetChangeCount(*v)
+	}
+	return _u
+}
+
+// AddChangeCount adds value to the "change_count" field.
+func (_u *OutboxMailUpdateOne) AddChangeCount(v int) *OutboxMailUpdateOne {
+	_u.mutation.AddChangeCount(v)
+	return _u
+}
+
+// SetLastChangeAt sets the "last_change_at" field.
+func (_u *OutboxMailUpdateOne) SetLastChangeAt(v time.Time) *OutboxMailUpdateOne {
+	_u.mutation.SetLastChangeAt(v)
+	return _u
+}
+
+// SetNillableLastChangeAt sets the "last_change_at" field if the given value is not nil.
+func (_u *OutboxMailUpdateOne) SetNillableLastChangeAt(v *time.Time) *OutboxMailUpdateOne {
+	if v != nil {
+		_u.SetLastChangeAt(*v)
+	}
+	return _u
+}
+
+// ClearLastChangeAt clears the value of the "last_change_at" field.
+func (_u *OutboxMailUpdateOne) ClearLastChangeAt() *OutboxMailUpdateOne {
+	_u.mutation.ClearLastChangeAt()
+	return _u
+}
+
+// SetPreviousNoticeAt sets the "previous_notice_at" field.
+func (_u *OutboxMailUpdateOne) SetPreviousNoticeAt(v time.Time) *OutboxMailUpdateOne {
+	_u.mutation.SetPreviousNoticeAt(v)
+	return _u
+}
+
+// SetNillablePreviousNoticeAt sets the "previous_notice_at" field if the given value is not nil.
+func (_u *OutboxMailUpdateOne) SetNillablePreviousNoticeAt(v *time.Time) *OutboxMailUpdateOne {
+	if v != nil {
+		_u.SetPreviousNoticeAt(*v)
+	}
+	return _u
+}
+
+// ClearPreviousNoticeAt clears the value of the "previous_notice_at" field.
+func (_u *OutboxMailUpdateOne) ClearPreviousNoticeAt() *OutboxMailUpdateOne {
+	_u.mutation.ClearPreviousNoticeAt()
+	return _u
+}
+
 // Mutation returns the OutboxMailMutation object of the builder.
 func (_u *OutboxMailUpdateOne) Mutation() *OutboxMailMutation {
 	return _u.mutation
@@ -492,6 +700,11 @@ func (_u *OutboxMailUpdateOne) check() error {
 	if v, ok := _u.mutation.LastError(); ok {
 		if err := outboxmail.LastErrorValidator(v); err != nil {
 			return &ValidationError{Name: "last_error", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.last_error": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ChangeCount(); ok {
+		if err := outboxmail.ChangeCountValidator(v); err != nil {
+			return &ValidationError{Name: "change_count", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.change_count": %w`, err)}
 		}
 	}
 	return nil
@@ -561,6 +774,33 @@ func (_u *OutboxMailUpdateOne) sqlSave(ctx context.Context) (_node *OutboxMail, 
 	}
 	if _u.mutation.LastErrorCleared() {
 		_spec.ClearField(outboxmail.FieldLastError, field.TypeString)
+	}
+	if value, ok := _u.mutation.UserID(); ok {
+		_spec.SetField(outboxmail.FieldUserID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedUserID(); ok {
+		_spec.AddField(outboxmail.FieldUserID, field.TypeInt, value)
+	}
+	if _u.mutation.UserIDCleared() {
+		_spec.ClearField(outboxmail.FieldUserID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.ChangeCount(); ok {
+		_spec.SetField(outboxmail.FieldChangeCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedChangeCount(); ok {
+		_spec.AddField(outboxmail.FieldChangeCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.LastChangeAt(); ok {
+		_spec.SetField(outboxmail.FieldLastChangeAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastChangeAtCleared() {
+		_spec.ClearField(outboxmail.FieldLastChangeAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PreviousNoticeAt(); ok {
+		_spec.SetField(outboxmail.FieldPreviousNoticeAt, field.TypeTime, value)
+	}
+	if _u.mutation.PreviousNoticeAtCleared() {
+		_spec.ClearField(outboxmail.FieldPreviousNoticeAt, field.TypeTime)
 	}
 	_node = &OutboxMail{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -101,6 +101,12 @@ func init() {
 	outboxmailDescLastError := outboxmailFields[8].Descriptor()
 	// outboxmail.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	outboxmail.LastErrorValidator = outboxmailDescLastError.Validators[0].(func(string) error)
+	// outboxmailDescChangeCount is the schema descriptor for change_count field.
+	outboxmailDescChangeCount := outboxmailFields[10].Descriptor()
+	// outboxmail.DefaultChangeCount holds the default value on creation for the change_count field.
+	outboxmail.DefaultChangeCount = outboxmailDescChangeCount.Default.(int)
+	// outboxmail.ChangeCountValidator is a validator for the "change_count" field. It is called by the builders before save.
+	outboxmail.ChangeCountValidator = outboxmailDescChangeCount.Validators[0].(func(int) error)
 	passwordresettokenFields := schema.PasswordResetToken{}.Fields()
 	_ = passwordresettokenFields
 	// passwordresettokenDescTokenHash is the schema descriptor for token_hash field.

@@ -35,6 +35,8 @@ type User struct {
 	ResetMailWindowStart *time.Time `json:"reset_mail_window_start,omitempty"`
 	// ResetMailsInWindow holds the value of the "reset_mails_in_window" field.
 	ResetMailsInWindow int `json:"reset_mails_in_window,omitempty"`
+	// LastChangedMailAt holds the value of the "last_changed_mail_at" field.
+	LastChangedMailAt *time.Time `json:"last_changed_mail_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -68,7 +70,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case user.FieldUsername, user.FieldEmail, user.FieldPasswordHash:
 			values[i] = new(sql.NullString)
-		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldLastResetMailAt, user.FieldResetMailWindowStart:
+		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldLastResetMailAt, user.FieldResetMailWindowStart, user.FieldLastChangedMailAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -147,6 +149,13 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ResetMailsInWindow = int(value.Int64)
 			}
+		case user.FieldLastChangedMailAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_changed_mail_at", values[i])
+			} else if value.Valid {
+				_m.LastChangedMailAt = new(time.Time)
+				*_m.LastChangedMailAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -217,6 +226,11 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("reset_mails_in_window=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ResetMailsInWindow))
+	builder.WriteString(", ")
+	if v := _m.LastChangedMailAt; v != nil {
+		builder.WriteString("last_changed_mail_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

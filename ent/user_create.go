@@ -123,6 +123,20 @@ func (_c *UserCreate) SetNillableResetMailsInWindow(v *int) *UserCreate {
 	return _c
 }
 
+// SetLastChangedMailAt sets the "last_changed_mail_at" field.
+func (_c *UserCreate) SetLastChangedMailAt(v time.Time) *UserCreate {
+	_c.mutation.SetLastChangedMailAt(v)
+	return _c
+}
+
+// SetNillableLastChangedMailAt sets the "last_changed_mail_at" field if the given value is not nil.
+func (_c *UserCreate) SetNillableLastChangedMailAt(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetLastChangedMailAt(*v)
+	}
+	return _c
+}
+
 // AddResetTokenIDs adds the "reset_tokens" edge to the PasswordResetToken entity by IDs.
 func (_c *UserCreate) AddResetTokenIDs(ids ...int) *UserCreate {
 	_c.mutation.AddResetTokenIDs(ids...)
@@ -300,6 +314,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ResetMailsInWindow(); ok {
 		_spec.SetField(user.FieldResetMailsInWindow, field.TypeInt, value)
 		_node.ResetMailsInWindow = value
+	}
+	if value, ok := _c.mutation.LastChangedMailAt(); ok {
+		_spec.SetField(user.FieldLastChangedMailAt, field.TypeTime, value)
+		_node.LastChangedMailAt = &value
 	}
 	if nodes := _c.mutation.ResetTokensIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

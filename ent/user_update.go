@@ -159,6 +159,26 @@ func (_u *UserUpdate) AddResetMailsInWindow(v int) *UserUpdate {
 	return _u
 }
 
+// SetLastChangedMailAt sets the "last_changed_mail_at" field.
+func (_u *UserUpdate) SetLastChangedMailAt(v time.Time) *UserUpdate {
+	_u.mutation.SetLastChangedMailAt(v)
+	return _u
+}
+
+// SetNillableLastChangedMailAt sets the "last_changed_mail_at" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableLastChangedMailAt(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetLastChangedMailAt(*v)
+	}
+	return _u
+}
+
+// ClearLastChangedMailAt clears the value of the "last_changed_mail_at" field.
+func (_u *UserUpdate) ClearLastChangedMailAt() *UserUpdate {
+	_u.mutation.ClearLastChangedMailAt()
+	return _u
+}
+
 // AddResetTokenIDs adds the "reset_tokens" edge to the PasswordResetToken entity by IDs.
 func (_u *UserUpdate) AddResetTokenIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddResetTokenIDs(ids...)
@@ -313,6 +333,12 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedResetMailsInWindow(); ok {
 		_spec.AddField(user.FieldResetMailsInWindow, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.LastChangedMailAt(); ok {
+		_spec.SetField(user.FieldLastChangedMailAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastChangedMailAtCleared() {
+		_spec.ClearField(user.FieldLastChangedMailAt, field.TypeTime)
 	}
 	if _u.mutation.ResetTokensCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -509,6 +535,26 @@ func (_u *UserUpdateOne) AddResetMailsInWindow(v int) *UserUpdateOne {
 	return _u
 }
 
+// SetLastChangedMailAt sets the "last_changed_mail_at" field.
+func (_u *UserUpdateOne) SetLastChangedMailAt(v time.Time) *UserUpdateOne {
+	_u.mutation.SetLastChangedMailAt(v)
+	return _u
+}
+
+// SetNillableLastChangedMailAt sets the "last_changed_mail_at" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableLastChangedMailAt(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetLastChangedMailAt(*v)
+	}
+	return _u
+}
+
+// ClearLastChangedMailAt clears the value of the "last_changed_mail_at" field.
+func (_u *UserUpdateOne) ClearLastChangedMailAt() *UserUpdateOne {
+	_u.mutation.ClearLastChangedMailAt()
+	return _u
+}
+
 // AddResetTokenIDs adds the "reset_tokens" edge to the PasswordResetToken entity by IDs.
 func (_u *UserUpdateOne) AddResetTokenIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddResetTokenIDs(ids...)
@@ -693,6 +739,12 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.AddedResetMailsInWindow(); ok {
 		_spec.AddField(user.FieldResetMailsInWindow, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.LastChangedMailAt(); ok {
+		_spec.SetField(user.FieldLastChangedMailAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastChangedMailAtCleared() {
+		_spec.ClearField(user.FieldLastChangedMailAt, field.TypeTime)
 	}
 	if _u.mutation.ResetTokensCleared() {
 		edge := &sqlgraph.EdgeSpec{

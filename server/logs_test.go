@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"latchkey/account"
 	"latchkey/app/apptest"
 	"latchkey/email/emailtest"
 )
@@ -43,6 +44,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	var payload struct{ Session apptest.Session }
 	r.Decode(t, "changePassword", &payload)
 	keep(s.AccessToken, "third-password-3", payload.Session.AccessToken)
+	env.Clock.Advance(account.PasswordNoticeInterval) // the change's notice waits for the reset's
 	mail(t, env, 3)
 
 	wantError(t, deleteAccount(t, env, payload.Session.AccessToken, "not-my-password-7"), "BAD_USER_INPUT", "password", "")

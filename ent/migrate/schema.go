@@ -47,6 +47,10 @@ var (
 		{Name: "next_attempt_at", Type: field.TypeTime},
 		{Name: "locked_until", Type: field.TypeTime, Nullable: true},
 		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 1000},
+		{Name: "user_id", Type: field.TypeInt, Nullable: true},
+		{Name: "change_count", Type: field.TypeInt, Default: 1},
+		{Name: "last_change_at", Type: field.TypeTime, Nullable: true},
+		{Name: "previous_notice_at", Type: field.TypeTime, Nullable: true},
 	}
 	// MailOutboxTable holds the schema information for the "mail_outbox" table.
 	MailOutboxTable = &schema.Table{
@@ -58,6 +62,11 @@ var (
 				Name:    "outboxmail_next_attempt_at",
 				Unique:  false,
 				Columns: []*schema.Column{MailOutboxColumns[7]},
+			},
+			{
+				Name:    "outboxmail_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{MailOutboxColumns[10]},
 			},
 		},
 	}
@@ -102,6 +111,7 @@ var (
 		{Name: "last_reset_mail_at", Type: field.TypeTime, Nullable: true},
 		{Name: "reset_mail_window_start", Type: field.TypeTime, Nullable: true},
 		{Name: "reset_mails_in_window", Type: field.TypeInt, Default: 0},
+		{Name: "last_changed_mail_at", Type: field.TypeTime, Nullable: true},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{

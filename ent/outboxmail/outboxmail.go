@@ -32,6 +32,14 @@ const (
 	FieldLockedUntil = "locked_until"
 	// FieldLastError holds the string denoting the last_error field in the database.
 	FieldLastError = "last_error"
+	// FieldUserID holds the string denoting the user_id field in the database.
+	FieldUserID = "user_id"
+	// FieldChangeCount holds the string denoting the change_count field in the database.
+	FieldChangeCount = "change_count"
+	// FieldLastChangeAt holds the string denoting the last_change_at field in the database.
+	FieldLastChangeAt = "last_change_at"
+	// FieldPreviousNoticeAt holds the string denoting the previous_notice_at field in the database.
+	FieldPreviousNoticeAt = "previous_notice_at"
 	// Table holds the table name of the outboxmail in the database.
 	Table = "mail_outbox"
 )
@@ -48,6 +56,10 @@ var Columns = []string{
 	FieldNextAttemptAt,
 	FieldLockedUntil,
 	FieldLastError,
+	FieldUserID,
+	FieldChangeCount,
+	FieldLastChangeAt,
+	FieldPreviousNoticeAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -75,6 +87,10 @@ var (
 	DefaultNextAttemptAt func() time.Time
 	// LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
 	LastErrorValidator func(string) error
+	// DefaultChangeCount holds the default value on creation for the "change_count" field.
+	DefaultChangeCount int
+	// ChangeCountValidator is a validator for the "change_count" field. It is called by the builders before save.
+	ChangeCountValidator func(int) error
 )
 
 // Kind defines the type for the "kind" enum field.
@@ -151,4 +167,24 @@ func ByLockedUntil(opts ...sql.OrderTermOption) OrderOption {
 // ByLastError orders the results by the last_error field.
 func ByLastError(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastError, opts...).ToFunc()
+}
+
+// ByUserID orders the results by the user_id field.
+func ByUserID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUserID, opts...).ToFunc()
+}
+
+// ByChangeCount orders the results by the change_count field.
+func ByChangeCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChangeCount, opts...).ToFunc()
+}
+
+// ByLastChangeAt orders the results by the last_change_at field.
+func ByLastChangeAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastChangeAt, opts...).ToFunc()
+}
+
+// ByPreviousNoticeAt orders the results by the previous_notice_at field.
+func ByPreviousNoticeAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPreviousNoticeAt, opts...).ToFunc()
 }

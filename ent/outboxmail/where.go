@@ -94,6 +94,26 @@ func LastError(v string) predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldEQ(FieldLastError, v))
 }
 
+// UserID applies equality check predicate on the "user_id" field. It's identical to UserIDEQ.
+func UserID(v int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldUserID, v))
+}
+
+// ChangeCount applies equality check predicate on the "change_count" field. It's identical to ChangeCountEQ.
+func ChangeCount(v int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldChangeCount, v))
+}
+
+// LastChangeAt applies equality check predicate on the "last_change_at" field. It's identical to LastChangeAtEQ.
+func LastChangeAt(v time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldLastChangeAt, v))
+}
+
+// PreviousNoticeAt applies equality check predicate on the "previous_notice_at" field. It's identical to PreviousNoticeAtEQ.
+func PreviousNoticeAt(v time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldPreviousNoticeAt, v))
+}
+
 // KindEQ applies the EQ predicate on the "kind" field.
 func KindEQ(v Kind) predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldEQ(FieldKind, v))
@@ -507,6 +527,196 @@ func LastErrorEqualFold(v string) predicate.OutboxMail {
 // LastErrorContainsFold applies the ContainsFold predicate on the "last_error" field.
 func LastErrorContainsFold(v string) predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldContainsFold(FieldLastError, v))
+}
+
+// UserIDEQ applies the EQ predicate on the "user_id" field.
+func UserIDEQ(v int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldUserID, v))
+}
+
+// UserIDNEQ applies the NEQ predicate on the "user_id" field.
+func UserIDNEQ(v int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNEQ(FieldUserID, v))
+}
+
+// UserIDIn applies the In predicate on the "user_id" field.
+func UserIDIn(vs ...int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldIn(FieldUserID, vs...))
+}
+
+// UserIDNotIn applies the NotIn predicate on the "user_id" field.
+func UserIDNotIn(vs ...int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNotIn(FieldUserID, vs...))
+}
+
+// UserIDGT applies the GT predicate on the "user_id" field.
+func UserIDGT(v int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGT(FieldUserID, v))
+}
+
+// UserIDGTE applies the GTE predicate on the "user_id" field.
+func UserIDGTE(v int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGTE(FieldUserID, v))
+}
+
+// UserIDLT applies the LT predicate on the "user_id" field.
+func UserIDLT(v int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLT(FieldUserID, v))
+}
+
+// UserIDLTE applies the LTE predicate on the "user_id" field.
+func UserIDLTE(v int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLTE(FieldUserID, v))
+}
+
+// UserIDIsNil applies the IsNil predicate on the "user_id" field.
+func UserIDIsNil() predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldIsNull(FieldUserID))
+}
+
+// UserIDNotNil applies the NotNil predicate on the "user_id" field.
+func UserIDNotNil() predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNotNull(FieldUserID))
+}
+
+// ChangeCountEQ applies the EQ predicate on the "change_count" field.
+func ChangeCountEQ(v int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldChangeCount, v))
+}
+
+// ChangeCountNEQ applies the NEQ predicate on the "change_count" field.
+func ChangeCountNEQ(v int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNEQ(FieldChangeCount, v))
+}
+
+// ChangeCountIn applies the In predicate on the "change_count" field.
+func ChangeCountIn(vs ...int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldIn(FieldChangeCount, vs...))
+}
+
+// ChangeCountNotIn applies the NotIn predicate on the "change_count" field.
+func ChangeCountNotIn(vs ...int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNotIn(FieldChangeCount, vs...))
+}
+
+// ChangeCountGT applies the GT predicate on the "change_count" field.
+func ChangeCountGT(v int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGT(FieldChangeCount, v))
+}
+
+// ChangeCountGTE applies the GTE predicate on the "change_count" field.
+func ChangeCountGTE(v int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGTE(FieldChangeCount, v))
+}
+
+// ChangeCountLT applies the LT predicate on the "change_count" field.
+func ChangeCountLT(v int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLT(FieldChangeCount, v))
+}
+
+// ChangeCountLTE applies the LTE predicate on the "change_count" field.
+func ChangeCountLTE(v int) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLTE(FieldChangeCount, v))
+}
+
+// LastChangeAtEQ applies the EQ predicate on the "last_change_at" field.
+func LastChangeAtEQ(v time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldLastChangeAt, v))
+}
+
+// LastChangeAtNEQ applies the NEQ predicate on the "last_change_at" field.
+func LastChangeAtNEQ(v time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNEQ(FieldLastChangeAt, v))
+}
+
+// LastChangeAtIn applies the In predicate on the "last_change_at" field.
+func LastChangeAtIn(vs ...time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldIn(FieldLastChangeAt, vs...))
+}
+
+// LastChangeAtNotIn applies the NotIn predicate on the "last_change_at" field.
+func LastChangeAtNotIn(vs ...time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNotIn(FieldLastChangeAt, vs...))
+}
+
+// LastChangeAtGT applies the GT predicate on the "last_change_at" field.
+func LastChangeAtGT(v time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGT(FieldLastChangeAt, v))
+}
+
+// LastChangeAtGTE applies the GTE predicate on the "last_change_at" field.
+func LastChangeAtGTE(v time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGTE(FieldLastChangeAt, v))
+}
+
+// LastChangeAtLT applies the LT predicate on the "last_change_at" field.
+func LastChangeAtLT(v time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLT(FieldLastChangeAt, v))
+}
+
+// LastChangeAtLTE applies the LTE predicate on the "last_change_at" field.
+func LastChangeAtLTE(v time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLTE(FieldLastChangeAt, v))
+}
+
+// LastChangeAtIsNil applies the IsNil predicate on the "last_change_at" field.
+func LastChangeAtIsNil() predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldIsNull(FieldLastChangeAt))
+}
+
+// LastChangeAtNotNil applies the NotNil predicate on the "last_change_at" field.
+func LastChangeAtNotNil() predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNotNull(FieldLastChangeAt))
+}
+
+// PreviousNoticeAtEQ applies the EQ predicate on the "previous_notice_at" field.
+func PreviousNoticeAtEQ(v time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldPreviousNoticeAt, v))
+}
+
+// PreviousNoticeAtNEQ applies the NEQ predicate on the "previous_notice_at" field.
+func PreviousNoticeAtNEQ(v time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNEQ(FieldPreviousNoticeAt, v))
+}
+
+// PreviousNoticeAtIn applies the In predicate on the "previous_notice_at" field.
+func PreviousNoticeAtIn(vs ...time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldIn(FieldPreviousNoticeAt, vs...))
+}
+
+// PreviousNoticeAtNotIn applies the NotIn predicate on the "previous_notice_at" field.
+func PreviousNoticeAtNotIn(vs ...time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNotIn(FieldPreviousNoticeAt, vs...))
+}
+
+// PreviousNoticeAtGT applies the GT predicate on the "previous_notice_at" field.
+func PreviousNoticeAtGT(v time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGT(FieldPreviousNoticeAt, v))
+}
+
+// PreviousNoticeAtGTE applies the GTE predicate on the "previous_notice_at" field.
+func PreviousNoticeAtGTE(v time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGTE(FieldPreviousNoticeAt, v))
+}
+
+// PreviousNoticeAtLT applies the LT predicate on the "previous_notice_at" field.
+func PreviousNoticeAtLT(v time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLT(FieldPreviousNoticeAt, v))
+}
+
+// PreviousNoticeAtLTE applies the LTE predicate on the "previous_notice_at" field.
+func PreviousNoticeAtLTE(v time.Time) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLTE(FieldPreviousNoticeAt, v))
+}
+
+// PreviousNoticeAtIsNil applies the IsNil predicate on the "previous_notice_at" field.
+func PreviousNoticeAtIsNil() predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldIsNull(FieldPreviousNoticeAt))
+}
+
+// PreviousNoticeAtNotNil applies the NotNil predicate on the "previous_notice_at" field.
+func PreviousNoticeAtNotNil() predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNotNull(FieldPreviousNoticeAt))
 }
 
 // And groups predicates with the AND operator between them.

@@ -33,10 +33,16 @@ func (OutboxMail) Fields() []ent.Field {
 		// A worker owns the row until this time; an expired lease means that worker died.
 		field.Time("locked_until").Optional().Nillable(),
 		field.String("last_error").Optional().MaxLen(1000),
+		// A "password changed" notice: its account, and the changes folded into it since the
+		// account's previous notice (later changes bump this row until a sender claims it).
+		field.Int("user_id").Optional().Nillable(),
+		field.Int("change_count").Default(1).Positive(),
+		field.Time("last_change_at").Optional().Nillable(),
+		field.Time("previous_notice_at").Optional().Nillable(),
 	}
 }
 
 // Indexes of the OutboxMail.
 func (OutboxMail) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("next_attempt_at")}
+	return []ent.Index{index.Fields("next_attempt_at"), index.Fields("user_id")}
 }

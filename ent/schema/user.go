@@ -28,6 +28,8 @@ func (User) Fields() []ent.Field {
 		field.Time("last_reset_mail_at").Optional().Nillable(),
 		field.Time("reset_mail_window_start").Optional().Nillable(),
 		field.Int("reset_mails_in_window").Default(0).NonNegative(),
+		// When the latest "password changed" mail was due; the next waits until 10 minutes after.
+		field.Time("last_changed_mail_at").Optional().Nillable(),
 	}
 }
 

@@ -32,6 +32,8 @@ const (
 	FieldResetMailWindowStart = "reset_mail_window_start"
 	// FieldResetMailsInWindow holds the string denoting the reset_mails_in_window field in the database.
 	FieldResetMailsInWindow = "reset_mails_in_window"
+	// FieldLastChangedMailAt holds the string denoting the last_changed_mail_at field in the database.
+	FieldLastChangedMailAt = "last_changed_mail_at"
 	// EdgeResetTokens holds the string denoting the reset_tokens edge name in mutations.
 	EdgeResetTokens = "reset_tokens"
 	// Table holds the table name of the user in the database.
@@ -57,6 +59,7 @@ var Columns = []string{
 	FieldLastResetMailAt,
 	FieldResetMailWindowStart,
 	FieldResetMailsInWindow,
+	FieldLastChangedMailAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -143,6 +146,11 @@ func ByResetMailWindowStart(opts ...sql.OrderTermOption) OrderOption {
 // ByResetMailsInWindow orders the results by the reset_mails_in_window field.
 func ByResetMailsInWindow(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldResetMailsInWindow, opts...).ToFunc()
+}
+
+// ByLastChangedMailAt orders the results by the last_changed_mail_at field.
+func ByLastChangedMailAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastChangedMailAt, opts...).ToFunc()
 }
 
 // ByResetTokensCount orders the results by reset_tokens count.

@@ -100,6 +100,11 @@ func ResetMailsInWindow(v int) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldResetMailsInWindow, v))
 }
 
+// LastChangedMailAt applies equality check predicate on the "last_changed_mail_at" field. It's identical to LastChangedMailAtEQ.
+func LastChangedMailAt(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldLastChangedMailAt, v))
+}
+
 // UsernameEQ applies the EQ predicate on the "username" field.
 func UsernameEQ(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldUsername, v))
@@ -553,6 +558,56 @@ func ResetMailsInWindowLT(v int) predicate.User {
 // ResetMailsInWindowLTE applies the LTE predicate on the "reset_mails_in_window" field.
 func ResetMailsInWindowLTE(v int) predicate.User {
 	return predicate.User(sql.FieldLTE(FieldResetMailsInWindow, v))
+}
+
+// LastChangedMailAtEQ applies the EQ predicate on the "last_changed_mail_at" field.
+func LastChangedMailAtEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldLastChangedMailAt, v))
+}
+
+// LastChangedMailAtNEQ applies the NEQ predicate on the "last_changed_mail_at" field.
+func LastChangedMailAtNEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldLastChangedMailAt, v))
+}
+
+// LastChangedMailAtIn applies the In predicate on the "last_changed_mail_at" field.
+func LastChangedMailAtIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldIn(FieldLastChangedMailAt, vs...))
+}
+
+// LastChangedMailAtNotIn applies the NotIn predicate on the "last_changed_mail_at" field.
+func LastChangedMailAtNotIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldLastChangedMailAt, vs...))
+}
+
+// LastChangedMailAtGT applies the GT predicate on the "last_changed_mail_at" field.
+func LastChangedMailAtGT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGT(FieldLastChangedMailAt, v))
+}
+
+// LastChangedMailAtGTE applies the GTE predicate on the "last_changed_mail_at" field.
+func LastChangedMailAtGTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldLastChangedMailAt, v))
+}
+
+// LastChangedMailAtLT applies the LT predicate on the "last_changed_mail_at" field.
+func LastChangedMailAtLT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLT(FieldLastChangedMailAt, v))
+}
+
+// LastChangedMailAtLTE applies the LTE predicate on the "last_changed_mail_at" field.
+func LastChangedMailAtLTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldLastChangedMailAt, v))
+}
+
+// LastChangedMailAtIsNil applies the IsNil predicate on the "last_changed_mail_at" field.
+func LastChangedMailAtIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldLastChangedMailAt))
+}
+
+// LastChangedMailAtNotNil applies the NotNil predicate on the "last_changed_mail_at" field.
+func LastChangedMailAtNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldLastChangedMailAt))
 }
 
 // HasResetTokens applies the HasEdge predicate on the "reset_tokens" edge.
