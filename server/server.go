@@ -34,12 +34,12 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	HSTS           bool // FRONTEND_URL is https
 	Introspection  bool
-	Pprof          bool // serve /debug/pprof/ (DEBUG_PPROF)
-	Metrics        *metrics.Metrics
-	CORSOrigins    []string // origins whose pages may call /graphql
+	Metrics        *metrics.Metrics // observes operations; served by NewMetrics, never here
+	CORSOrigins    []string         // origins whose pages may call /graphql
 }
 
-// New returns the server's whole HTTP handler.
+// New returns the public HTTP handler. /metrics and /debug/pprof/ are not in it: like any
+// unknown path they fall through to the pages, which answer 404.
 func New(d Deps) http.Handler {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
@@ -48,7 +48,6 @@ func New(d Deps) http.Handler {
 	gqlOpts := graph.Options{Introspection: d.Introspection, Logger: d.Logger}
 	if d.Metrics != nil {
 		gqlOpts.Observe = d.Metrics.ObserveOperation
-		mux.Handle("GET /metrics", d.Metrics.Handler())
 	}
 	mux.Handle("/graphql", withCORS(d.CORSOrigins, graph.NewHandler(d.Accounts, gqlOpts)))
 	mux.Handle("GET /playground", withPlaygroundCSP(playgroundHandler(d.AppName+" GraphQL playground")))
@@ -65,9 +64,6 @@ func New(d Deps) http.Handler {
 		}
 		writeText(w, http.StatusOK, "ready")
 	})
-	if d.Pprof {
-		mountPprof(mux)
-	}
 	mux.Handle("/", d.Pages)
 
 	var h http.Handler = mux
