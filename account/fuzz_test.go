@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -143,8 +144,12 @@ func FuzzAccessToken(f *testing.F) {
 		if claims.Issuer != issuer || !slices.Contains(claims.Audience, issuer) {
 			t.Fatalf("accepted %q for issuer %q, audience %q", token, claims.Issuer, claims.Audience)
 		}
-		if claims.ExpiresAt == nil || !claims.ExpiresAt.After(now) || (claims.IssuedAt != nil && claims.IssuedAt.After(now)) {
+		if claims.ExpiresAt == nil || !claims.ExpiresAt.After(now) || claims.IssuedAt == nil || claims.IssuedAt.After(now) ||
+			claims.ExpiresAt.Sub(claims.IssuedAt.Time) > 31*time.Minute {
 			t.Fatalf("accepted %q outside its lifetime", token)
+		}
+		if id, err := strconv.Atoi(claims.Subject); err != nil || strconv.Itoa(id) != claims.Subject {
+			t.Fatalf("accepted %q with subject %q", token, claims.Subject)
 		}
 	})
 }

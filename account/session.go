@@ -76,13 +76,30 @@ func (s *Service) signingKey(*jwt.Token) (any, error) { return s.cfg.SecretKey, 
 // maxTokenLen bounds what the parser is given; our tokens are a few hundred bytes.
 const maxTokenLen = 4096
 
-// parseAccessToken checks signature, algorithm, expiry, issuer and audience, and returns the claims.
+// lifetimeLeeway allows for an issuer whose second ticked over between iat and exp.
+const lifetimeLeeway = time.Minute
+
+// parseAccessToken checks signature, algorithm, expiry, issuer and audience, and that the token
+// looks exactly like one we issue: no crit header (we understand no extension, RFC 7515 §4.1.11),
+// an iat, a lifetime within ACCESS_TOKEN_EXPIRE_MINUTES, and sub spelled as strconv.Itoa spells
+// an id. So even a token signed with our key cannot outlive the setting, and each user has one
+// spelling of sub.
 func (s *Service) parseAccessToken(token string) (*accessClaims, error) {
 	if token == "" || len(token) > maxTokenLen {
 		return nil, errUnauthenticated
 	}
 	var claims accessClaims
-	if _, err := s.tokenParser.ParseWithClaims(token, &claims, s.signingKey); err != nil {
+	parsed, err := s.tokenParser.ParseWithClaims(token, &claims, s.signingKey)
+	if err != nil {
+		return nil, errUnauthenticated
+	}
+	if _, ok := parsed.Header["crit"]; ok {
+		return nil, errUnauthenticated
+	}
+	if claims.IssuedAt == nil || claims.ExpiresAt.Sub(claims.IssuedAt.Time) > s.cfg.AccessTokenTTL+lifetimeLeeway {
+		return nil, errUnauthenticated
+	}
+	if id, err := strconv.Atoi(claims.Subject); err != nil || id <= 0 || strconv.Itoa(id) != claims.Subject {
 		return nil, errUnauthenticated
 	}
 	return &claims, nil
@@ -129,14 +146,11 @@ func (s *Service) verifyAccessToken(token string) (verifiedToken, error) {
 	if t, ok := s.verified.get(token, s.now()); ok {
 		return t, nil
 	}
-	claims, err := s.parseAccessToken(token)
+	claims, err := s.parseAccessToken(token) // every check, before the token is cached
 	if err != nil {
 		return verifiedToken{}, err
 	}
-	id, err := strconv.Atoi(claims.Subject)
-	if err != nil {
-		return verifiedToken{}, errUnauthenticated
-	}
+	id, _ := strconv.Atoi(claims.Subject) // canonical: parseAccessToken checked it
 	t := verifiedToken{userID: id, sessionVersion: claims.SessionVersion, expires: claims.ExpiresAt.Time}
 	s.verified.put(token, t)
 	return t, nil

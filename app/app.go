@@ -27,7 +27,8 @@ type App struct {
 	Config   *config.Config
 	DB       *database.DB
 	Accounts *account.Service
-	Handler  http.Handler
+	Handler  http.Handler // the public listener's
+	Metrics  http.Handler // the private listener's (METRICS_ADDR); nil when it is off
 	log      *slog.Logger
 }
 
@@ -84,11 +85,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		TrustedProxies: cfg.TrustedProxies,
 		HSTS:           strings.HasPrefix(cfg.FrontendURL, "https://"),
 		Introspection:  cfg.GraphQLIntrospection,
-		Pprof:          cfg.DebugPprof,
 		Metrics:        m,
 		CORSOrigins:    cfg.CORSAllowedOrigins,
 	})
-	return &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, log: log}, nil
+	a := &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, log: log}
+	if cfg.MetricsAddr != "" {
+		a.Metrics = server.NewMetrics(m, cfg.DebugPprof)
+	}
+	return a, nil
 }
 
 // OpenDB opens the database that cfg names, with its pool settings.

@@ -2,6 +2,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"log/slog"
 	"math"
@@ -56,6 +57,7 @@ type Config struct {
 	PasswordHashQueueLength  int           // PASSWORD_HASH_QUEUE_LENGTH; 0: no limit
 	PasswordHashQueueTimeout time.Duration // PASSWORD_HASH_QUEUE_TIMEOUT_MS
 	DebugPprof               bool          // DEBUG_PPROF
+	MetricsAddr              string        // METRICS_ADDR; "" when off
 
 	AutoMigrate        bool          // AUTO_MIGRATE; unset: true with SQLite only
 	DBMaxOpenConns     int           // DATABASE_MAX_OPEN_CONNS
@@ -111,6 +113,7 @@ func Load(getenv func(string) string, dotenvPath string) (*Config, error) {
 	c.PasswordHashQueueLength = l.integer("PASSWORD_HASH_QUEUE_LENGTH", 0, 1_000_000)
 	c.PasswordHashQueueTimeout = l.duration("PASSWORD_HASH_QUEUE_TIMEOUT_MS", 1, time.Millisecond)
 	c.DebugPprof = l.boolean("DEBUG_PPROF")
+	c.MetricsAddr = l.listenAddr("METRICS_ADDR")
 	c.AutoMigrate = l.autoMigrate(c.DatabaseURL)
 	c.DBMaxOpenConns = l.integer("DATABASE_MAX_OPEN_CONNS", 1, 10_000)
 	c.DBMaxIdleConns = l.integer("DATABASE_MAX_IDLE_CONNS", 0, 10_000)
@@ -120,6 +123,8 @@ func Load(getenv func(string) string, dotenvPath string) (*Config, error) {
 	if c.Production() {
 		if c.SecretKeyGenerated {
 			l.fail("SECRET_KEY", "must be set when APP_ENV=production, or every restart signs everyone out")
+		} else if problem := weakKey(c.SecretKey); problem != "" {
+			l.fail("SECRET_KEY", problem+" (APP_ENV=production); generate one with openssl rand -hex 32")
 		}
 		if c.MailServer == "" {
 			l.fail("MAIL_SERVER", "must be set when APP_ENV=production, or reset mails only reach the log")
@@ -155,6 +160,12 @@ func (c *Config) Warnings() []string {
 	var w []string
 	if c.SecretKeyGenerated {
 		w = append(w, "SECRET_KEY is not set: a random key was generated, tokens will not survive a restart")
+	}
+	if problem := weakKey(c.SecretKey); problem != "" && !c.SecretKeyGenerated {
+		w = append(w, "SECRET_KEY "+problem+": APP_ENV=production will refuse it")
+	}
+	if c.MetricsAddr != "" && !loopback(c.MetricsAddr) {
+		w = append(w, "METRICS_ADDR is not a loopback address: keep /metrics off the public internet")
 	}
 	if c.MailToLog() {
 		w = append(w, "MAIL_SERVER is not set: mails are written to the log, not sent")
@@ -231,6 +242,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("DATABASE_CONN_MAX_LIFETIME_SECONDS", int(c.DBConnMaxLifetime/time.Second)),
 		slog.String("CORS_ALLOWED_ORIGINS", strings.Join(c.CORSAllowedOrigins, ",")),
 		slog.Bool("DEBUG_PPROF", c.DebugPprof),
+		slog.String("METRICS_ADDR", cmp.Or(c.MetricsAddr, "off")),
 	)
 }
 

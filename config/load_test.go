@@ -43,7 +43,8 @@ func loadErr(tb testing.TB, vars map[string]string) string {
 	return err.Error()
 }
 
-const testKey = "0123456789abcdef0123456789abcdef-test-key"
+// testKey passes the production checks: random, not a pattern, not a placeholder.
+const testKey = "test-only:XCfysZrzgDqytZF+o4mYZojAChlwiqWV"
 
 func TestLoadDefaults(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), ".env")
@@ -94,6 +95,7 @@ func TestLoadDefaults(t *testing.T) {
 		DBMaxOpenConns:    20,
 		DBMaxIdleConns:    10,
 		DBConnMaxLifetime: 30 * time.Minute,
+		MetricsAddr:       "127.0.0.1:9464",
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -145,6 +147,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		"PASSWORD_HASH_QUEUE_LENGTH":            "50",
 		"PASSWORD_HASH_QUEUE_TIMEOUT_MS":        "250",
 		"DEBUG_PPROF":                           "true",
+		"METRICS_ADDR":                          "[::1]:0",
 		"AUTO_MIGRATE":                          "true",
 		"DATABASE_MAX_OPEN_CONNS":               "40",
 		"DATABASE_MAX_IDLE_CONNS":               "5",
@@ -189,6 +192,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		PasswordHashQueueLength:  50,
 		PasswordHashQueueTimeout: 250 * time.Millisecond,
 		DebugPprof:               true,
+		MetricsAddr:              "[::1]:0",
 
 		AutoMigrate:        true,
 		DBMaxOpenConns:     40,

@@ -2,12 +2,11 @@ package config
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"math"
+	"net"
 	"net/mail"
 	"net/netip"
 	"net/url"
@@ -19,8 +18,6 @@ import (
 
 	"github.com/joho/godotenv"
 )
-
-const minSecretKeyBytes = 32
 
 // loader looks values up (environment, then .env, then the table's default) and collects
 // every problem, so an operator sees all of them at once.
@@ -132,19 +129,6 @@ func (l *loader) oneOf(name string, allowed ...string) string {
 	}
 	l.fail(name, fmt.Sprintf("%q is not one of %s", s, strings.Join(allowed, ", ")))
 	return s
-}
-
-func (l *loader) secretKey() (key string, generated bool) {
-	s := l.str("SECRET_KEY")
-	if s == "" {
-		b := make([]byte, minSecretKeyBytes)
-		_, _ = rand.Read(b) // never fails: crypto/rand crashes the program instead
-		return hex.EncodeToString(b), true
-	}
-	if len(s) < minSecretKeyBytes {
-		l.fail("SECRET_KEY", fmt.Sprintf("must be at least %d bytes (got %d)", minSecretKeyBytes, len(s)))
-	}
-	return s, false
 }
 
 func (l *loader) mailFrom() string {
@@ -259,4 +243,35 @@ func (l *loader) origins(name string) []string {
 		out = append(out, u.Scheme+"://"+u.Host)
 	}
 	return out
+}
+
+// listenAddr parses a host:port to listen on, or "off" (returned as ""). An empty host means
+// every interface; port 0 picks a free port.
+func (l *loader) listenAddr(name string) string {
+	s := l.str(name)
+	if strings.EqualFold(s, "off") {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		l.fail(name, fmt.Sprintf("%q is not host:port (e.g. 127.0.0.1:9464) or off", s))
+		return s
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		l.fail(name, fmt.Sprintf("%q has no port between 0 and 65535", s))
+	}
+	if strings.ContainsAny(host, "/ ") {
+		l.fail(name, fmt.Sprintf("%q is not host:port (e.g. 127.0.0.1:9464) or off", s))
+	}
+	return s
+}
+
+// loopback reports whether addr's host only answers on this machine.
+func loopback(addr string) bool {
+	host, _, _ := net.SplitHostPort(addr)
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
 }

@@ -38,6 +38,9 @@ func TestLoadInvalid(t *testing.T) {
 		{"ErrOutboxLeaseZero", "OUTBOX_LEASE_SECONDS", "0", `OUTBOX_LEASE_SECONDS: must be at least 1 (got 0)`},
 		{"ErrOutboxLeaseUnit", "OUTBOX_LEASE_SECONDS", "2m", `OUTBOX_LEASE_SECONDS: "2m" is not a whole number`},
 		{"ErrOutboxSendersZero", "OUTBOX_SENDERS", "0", `OUTBOX_SENDERS: must be between 1 and 100 (got 0)`},
+		{"ErrMetricsAddrNoPort", "METRICS_ADDR", "9464", `METRICS_ADDR: "9464" is not host:port (e.g. 127.0.0.1:9464) or off`},
+		{"ErrMetricsAddrPortRange", "METRICS_ADDR", "127.0.0.1:70000", `METRICS_ADDR: "127.0.0.1:70000" has no port between 0 and 65535`},
+		{"ErrMetricsAddrPortName", "METRICS_ADDR", "127.0.0.1:http", `METRICS_ADDR: "127.0.0.1:http" has no port between 0 and 65535`},
 		{"ErrOutboxSendersTooMany", "OUTBOX_SENDERS", "101", `OUTBOX_SENDERS: must be between 1 and 100 (got 101)`},
 	}
 	for _, tt := range tests {

@@ -12,7 +12,7 @@ type Variable struct {
 
 // variables is the single source of every default: Load reads them from here.
 var variables = []Variable{
-	{Name: "SECRET_KEY", Meaning: "signs access tokens; at least 32 bytes; unset: random per process, with a warning", Secret: true},
+	{Name: "SECRET_KEY", Meaning: "signs access tokens; at least 32 random bytes (openssl rand -hex 32); unset: random per process, with a warning; with APP_ENV=production a short, repetitive or placeholder key stops the start", Secret: true},
 	{Name: "ALGORITHM", Default: "HS256", Meaning: "JWT algorithm: HS256, HS384 or HS512"},
 	{Name: "ACCESS_TOKEN_EXPIRE_MINUTES", Default: "30", Meaning: "access token lifetime"},
 	{Name: "RESET_TOKEN_EXPIRE_MINUTES", Default: "60", Meaning: "reset token lifetime"},
@@ -52,7 +52,8 @@ var variables = []Variable{
 	{Name: "DATABASE_MAX_IDLE_CONNS", Default: "10", Meaning: "PostgreSQL connections kept open while idle"},
 	{Name: "DATABASE_CONN_MAX_LIFETIME_SECONDS", Default: "1800", Meaning: "PostgreSQL connections are replaced after this long (0: never)"},
 	{Name: "CORS_ALLOWED_ORIGINS", Meaning: "origins (comma or space separated, e.g. https://app.example.com) whose pages may call /graphql; empty: none"},
-	{Name: "DEBUG_PPROF", Default: "false", Meaning: "serve Go's profiler at /debug/pprof/ (for load tests; never expose it)"},
+	{Name: "DEBUG_PPROF", Default: "false", Meaning: "serve Go's profiler at /debug/pprof/ on METRICS_ADDR (for load tests; never expose it)"},
+	{Name: "METRICS_ADDR", Default: "127.0.0.1:9464", Meaning: "host:port of the private listener for /metrics (and /debug/pprof/); off: none; never on the public PORT"},
 }
 
 var defaults = func() map[string]string {

@@ -102,6 +102,10 @@ func TestWarnings(t *testing.T) {
 			"FRONTEND_URL is http in production: reset links travel unencrypted",
 			"RATE_LIMIT_ENABLED is false in production: login and reset can be flooded",
 		}},
+		{"MetricsBeyondLoopback", with(prod, "FRONTEND_URL", "https://example.com", "METRICS_ADDR", ":9464"), []string{
+			"METRICS_ADDR is not a loopback address: keep /metrics off the public internet",
+		}},
+		{"MetricsLocalhostQuiet", with(prod, "FRONTEND_URL", "https://example.com", "METRICS_ADDR", "localhost:9464"), nil},
 		{"ProductionHTTPSQuiet", with(prod, "FRONTEND_URL", "https://example.com"), nil},
 		{"DevelopmentHTTPQuiet", with(prod, "APP_ENV", "development"), nil},
 	}
@@ -132,6 +136,9 @@ func TestHelpers(t *testing.T) {
 		{"LevelDefault", nil, func(c *config.Config) any { return c.Level() }, slog.LevelInfo},
 		{"LevelWarn", map[string]string{"LOG_LEVEL": "WARN"}, func(c *config.Config) any { return c.Level() }, slog.LevelWarn},
 		{"LogTrustedProxies", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8 192.0.2.7"}, func(c *config.Config) any { return logAttr(c, "TRUSTED_PROXIES") }, "10.0.0.0/8,192.0.2.7/32"},
+		{"MetricsOff", map[string]string{"METRICS_ADDR": "Off"}, func(c *config.Config) any { return c.MetricsAddr }, ""},
+		{"LogMetricsOff", map[string]string{"METRICS_ADDR": "off"}, func(c *config.Config) any { return logAttr(c, "METRICS_ADDR") }, "off"},
+		{"MetricsIPv6", map[string]string{"METRICS_ADDR": "[::1]:0"}, func(c *config.Config) any { return c.MetricsAddr }, "[::1]:0"},
 		{"LogMinutes", nil, func(c *config.Config) any { return logAttr(c, "ACCESS_TOKEN_EXPIRE_MINUTES") }, "30"},
 	}
 	for _, tt := range tests {

@@ -13,10 +13,10 @@ import (
 	"latchkey/app/apptest"
 )
 
-// metricValue reads one sample from /metrics; a missing series reads as 0.
+// metricValue reads one sample from the private listener's /metrics; a missing series reads as 0.
 func metricValue(tb testing.TB, env *apptest.Env, series string) float64 {
 	tb.Helper()
-	resp, err := http.Get(env.URL() + "/metrics")
+	resp, err := http.Get(env.Metrics.URL + "/metrics")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -143,4 +143,45 @@ func TestMailMetricsSameForUnknownEmail(t *testing.T) {
 	if known[`latchkey_mail_total{event="processed",kind="password_reset"}`] != 1 {
 		t.Errorf("processed did not move by 1: %v", known)
 	}
+}
+
+func TestMetricsArePrivate(t *testing.T) {
+	env := apptest.Start(t, apptest.Setup{Env: map[string]string{"DEBUG_PPROF": "true"}})
+	unknown := sendRaw(t, env, http.MethodGet, "/no/such/page", nil, nil)
+	for _, path := range []string{"/metrics", "/debug/pprof/", "/debug/pprof/profile?seconds=1", "/debug/pprof/cmdline"} {
+		t.Run("Public404"+path, func(t *testing.T) {
+			r := sendRaw(t, env, http.MethodGet, path, nil, nil)
+			if r.Status != http.StatusNotFound || string(r.Body) != string(unknown.Body) {
+				t.Errorf("public %s = %d %q, want the 404 of any unknown path", path, r.Status, r.Body)
+			}
+		})
+	}
+	for _, path := range []string{"/metrics", "/debug/pprof/"} {
+		t.Run("Private"+path, func(t *testing.T) {
+			resp, err := http.Get(env.Metrics.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("METRICS_ADDR %s = %d, want 200", path, resp.StatusCode)
+			}
+		})
+	}
+	t.Run("NoPprofWithoutDebugPprof", func(t *testing.T) {
+		plain := apptest.Start(t, apptest.Setup{})
+		resp, err := http.Get(plain.Metrics.URL + "/debug/pprof/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("METRICS_ADDR /debug/pprof/ = %d without DEBUG_PPROF, want 404", resp.StatusCode)
+		}
+	})
+	t.Run("Off", func(t *testing.T) {
+		if off := apptest.Start(t, apptest.Setup{Env: map[string]string{"METRICS_ADDR": "off"}}); off.Metrics != nil {
+			t.Error("METRICS_ADDR=off still builds a metrics handler")
+		}
+	})
 }

@@ -1,10 +1,14 @@
 package server
 
 import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"html/template"
 	"net/http"
-	"net/url"
-
-	"github.com/99designs/gqlgen/graphql/playground"
+	"regexp"
+	"strings"
 )
 
 // exampleDocument opens the playground: one named operation per API call, in the order of
@@ -63,15 +67,71 @@ mutation DeleteAccount {
 
 const exampleHeaders = `{"Authorization": "Bearer paste-the-accessToken-here"}`
 
-// playgroundHandler serves GraphiQL; a visit without a document is sent to one with the example.
+// asset is one file the playground loads from the CDN, pinned by its SRI hash.
+type asset struct{ URL, SRI string }
+
+// The GraphiQL release gqlgen's playground pins, and the React it needs.
+var (
+	playgroundScripts = []asset{
+		{"https://cdn.jsdelivr.net/npm/react@18.2.0/umd/react.production.min.js", "sha256-S0lp+k7zWUMk2ixteM6HZvu8L9Eh//OVrt+ZfbCpmgY="},
+		{"https://cdn.jsdelivr.net/npm/react-dom@18.2.0/umd/react-dom.production.min.js", "sha256-IXWO0ITNDjfnNXIu5POVfqlgYoop36bDzhodR6LW5Pc="},
+		{"https://cdn.jsdelivr.net/npm/graphiql@4.1.2/graphiql.min.js", "sha256-hnImuor1znlJkD/FOTL3jayfS/xsyNoP04abi8bFJWs="},
+	}
+	playgroundStyles = []asset{
+		{"https://cdn.jsdelivr.net/npm/graphiql@4.1.2/graphiql.min.css", "sha256-MEh+B2NdMSpj9kexQNN3QKc8UzMrCXW/Sx/phcpuyIU="},
+	}
+)
+
+//go:embed playground.html
+var playgroundHTML string
+
+var playgroundPage = template.Must(template.New("playground").Parse(playgroundHTML))
+
+var inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
+
+// playgroundHandler serves GraphiQL with the example document and header template. Our own
+// page rather than gqlgen's: that one persists headers (bearer tokens) in localStorage and
+// copies them into the URL. The page never changes while the process runs, so it is rendered
+// once, and its policy trusts exactly the pinned files and its one inline script.
 func playgroundHandler(title string) http.Handler {
-	graphiql := playground.Handler(title, "/graphql", playground.WithGraphiqlPersistStateInURL(true))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("query") == "" {
-			q := url.Values{"query": {exampleDocument}, "headers": {exampleHeaders}, "operationName": {"Register"}}
-			http.Redirect(w, r, "/playground?"+q.Encode(), http.StatusFound)
-			return
-		}
-		graphiql.ServeHTTP(w, r)
+	var page bytes.Buffer
+	err := playgroundPage.Execute(&page, map[string]any{
+		"Title":   title,
+		"Scripts": playgroundScripts,
+		"Styles":  playgroundStyles,
+		"Example": map[string]string{"document": exampleDocument, "headers": exampleHeaders},
 	})
+	if err != nil {
+		panic("server: playground template: " + err.Error()) // a fixed template and fixed data
+	}
+	body := page.Bytes()
+	csp := playgroundCSP(body)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		_, _ = w.Write(body)
+	})
+}
+
+// playgroundCSP names every asset by its full URL, never the CDN's whole host, so another
+// package on that CDN cannot run here; the inline script is allowed by its hash.
+func playgroundCSP(page []byte) string {
+	urls := func(assets []asset) string {
+		var u []string
+		for _, a := range assets {
+			u = append(u, a.URL)
+		}
+		return strings.Join(u, " ")
+	}
+	scriptSrc := urls(playgroundScripts)
+	for _, m := range inlineScript.FindAllSubmatch(page, -1) {
+		sum := sha256.Sum256(m[1])
+		scriptSrc += " 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+	}
+	return "default-src 'none'; script-src " + scriptSrc +
+		"; style-src " + urls(playgroundStyles) + " 'unsafe-inline'; font-src data:; img-src 'self' data:" +
+		"; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 }

@@ -69,9 +69,20 @@ func TestForgedAccessTokens(t *testing.T) {
 	key := []byte(apptest.SecretKey)
 	hs256 := jwt.SigningMethodHS256
 
+	ttl := env.App.Config.AccessTokenTTL
+	sub := claims["sub"].(string)
 	t.Run("SelfSignedLikeOursIsAccepted", func(t *testing.T) {
 		// The forgeries below differ from this token in one thing each, so each is refused for that thing.
 		if got := meEmail(t, env, signToken(t, hs256, key, claims, nil)); got != "alice@example.com" {
+			t.Fatalf("me.email = %q", got)
+		}
+	})
+	t.Run("LifetimeWithinTheLeewayIsAccepted", func(t *testing.T) {
+		token := signToken(t, hs256, key, claims, func(c jwt.MapClaims) {
+			c["iat"] = env.Clock.Now().Add(-time.Minute).Unix()
+			c["exp"] = env.Clock.Now().Add(ttl).Unix()
+		})
+		if got := meEmail(t, env, token); got != "alice@example.com" {
 			t.Fatalf("me.email = %q", got)
 		}
 	})
@@ -135,6 +146,41 @@ func TestForgedAccessTokens(t *testing.T) {
 		}},
 		{"ErrSubjectNotAnID", func(t *testing.T) string {
 			return signToken(t, hs256, key, claims, func(c jwt.MapClaims) { c["sub"] = "alice@example.com" })
+		}},
+		{"ErrLivesLongerThanTheSetting", func(t *testing.T) string {
+			return signToken(t, hs256, key, claims, func(c jwt.MapClaims) {
+				c["exp"] = env.Clock.Now().Add(ttl + time.Minute + 2*time.Second).Unix()
+			})
+		}},
+		{"ErrBackdatedLongLife", func(t *testing.T) string {
+			return signToken(t, hs256, key, claims, func(c jwt.MapClaims) {
+				c["iat"] = env.Clock.Now().Add(-24 * time.Hour).Unix()
+				c["exp"] = env.Clock.Now().Add(time.Minute).Unix()
+			})
+		}},
+		{"ErrNoIssuedAt", func(t *testing.T) string {
+			return signToken(t, hs256, key, claims, func(c jwt.MapClaims) { delete(c, "iat") })
+		}},
+		{"ErrCritHeader", func(t *testing.T) string {
+			tok := jwt.NewWithClaims(hs256, claims)
+			tok.Header["crit"] = []string{"sv"}
+			s, err := tok.SignedString(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}},
+		{"ErrSubjectLeadingZero", func(t *testing.T) string {
+			return signToken(t, hs256, key, claims, func(c jwt.MapClaims) { c["sub"] = "0" + sub })
+		}},
+		{"ErrSubjectPlusSign", func(t *testing.T) string {
+			return signToken(t, hs256, key, claims, func(c jwt.MapClaims) { c["sub"] = "+" + sub })
+		}},
+		{"ErrSubjectLeadingSpace", func(t *testing.T) string {
+			return signToken(t, hs256, key, claims, func(c jwt.MapClaims) { c["sub"] = " " + sub })
+		}},
+		{"ErrSubjectDecimalPoint", func(t *testing.T) string {
+			return signToken(t, hs256, key, claims, func(c jwt.MapClaims) { c["sub"] = sub + ".0" })
 		}},
 		{"ErrOtherSessionVersion", func(t *testing.T) string {
 			return signToken(t, hs256, key, claims, func(c jwt.MapClaims) { c["sv"] = claims["sv"].(float64) + 1 })

@@ -53,6 +53,7 @@ type Setup struct {
 type Env struct {
 	App         *app.App
 	HTTP        *httptest.Server
+	Metrics     *httptest.Server // the private listener (METRICS_ADDR); nil when it is off
 	SMTP        *emailtest.Server
 	Clock       *Clock
 	DBPath      string // the SQLite file, or "" on PostgreSQL
@@ -129,14 +130,21 @@ func Start(tb testing.TB, s Setup) *Env {
 		srv.Listener = ln
 	}
 	srv.Start()
+	var metrics *httptest.Server
+	if a.Metrics != nil {
+		metrics = httptest.NewServer(a.Metrics)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	if !s.NoWorker {
 		wg.Go(func() { a.RunOutbox(ctx) })
 	}
-	e := &Env{App: a, HTTP: srv, SMTP: smtp, Clock: clock, DBPath: dbPath, DatabaseURL: dbURL, logs: logs, noWorker: s.NoWorker}
+	e := &Env{App: a, HTTP: srv, Metrics: metrics, SMTP: smtp, Clock: clock, DBPath: dbPath, DatabaseURL: dbURL, logs: logs, noWorker: s.NoWorker}
 	e.stop = func() {
 		srv.Close()
+		if metrics != nil {
+			metrics.Close()
+		}
 		cancel()
 		wg.Wait()
 		a.Close()

@@ -134,6 +134,7 @@ func serverEnv(dbPath string, smtp *emailtest.Server, pprof bool) map[string]str
 		"APP_ENV":                               "development",
 		"HOST":                                  "127.0.0.1",
 		"PORT":                                  "0",
+		"METRICS_ADDR":                          "127.0.0.1:0", // pprof is served there
 		"DATABASE_URL":                          "sqlite:" + dbPath,
 		"SECRET_KEY":                            secretKey,
 		"FRONTEND_URL":                          frontendURL,

@@ -30,14 +30,15 @@ func buildServer(ctx context.Context, dir string) (string, error) {
 
 // serverProc is one running server process.
 type serverProc struct {
-	cmd     *exec.Cmd
-	baseURL string
-	logPath string
-	exited  chan struct{}
+	cmd        *exec.Cmd
+	baseURL    string
+	metricsURL string // the private listener's /metrics, from the banner
+	logPath    string
+	exited     chan struct{}
 }
 
 // startServer runs bin in dir with exactly env (nothing is inherited, so a developer's own
-// settings cannot change the run) and waits for its banner's "listening" line.
+// settings cannot change the run) and waits for its banner's "listening" and "metrics" lines.
 func startServer(ctx context.Context, bin, dir string, env map[string]string, logName string) (*serverProc, error) {
 	cmd := exec.Command(bin, "serve", "-env-file", filepath.Join(dir, "no.env"))
 	cmd.Dir = dir
@@ -59,13 +60,18 @@ func startServer(ctx context.Context, bin, dir string, env map[string]string, lo
 		return nil, fmt.Errorf("start server: %w", err)
 	}
 	p := &serverProc{cmd: cmd, logPath: logPath, exited: make(chan struct{})}
-	found := make(chan string, 1)
+	found := make(chan [2]string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
+		var listening string
 		for sc.Scan() {
-			if rest, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "listening"); ok {
+			line := strings.TrimSpace(sc.Text())
+			if rest, ok := strings.CutPrefix(line, "listening"); ok {
+				listening = strings.TrimSpace(rest)
+			}
+			if rest, ok := strings.CutPrefix(line, "metrics"); ok { // the banner's last line
 				select {
-				case found <- strings.TrimSpace(rest):
+				case found <- [2]string{listening, strings.TrimSpace(rest)}:
 				default:
 				}
 			}
@@ -77,7 +83,8 @@ func startServer(ctx context.Context, bin, dir string, env map[string]string, lo
 		close(p.exited)
 	}()
 	select {
-	case p.baseURL = <-found:
+	case u := <-found:
+		p.baseURL, p.metricsURL = u[0], u[1]
 	case <-p.exited:
 		return nil, fmt.Errorf("server exited before listening; log:\n%s", tail(logPath, 2000))
 	case <-time.After(30 * time.Second):
@@ -180,7 +187,7 @@ func selfCPU() time.Duration {
 // captureProfile fetches a CPU profile of the server for d into path (DEBUG_PPROF=true).
 func (p *serverProc) captureProfile(ctx context.Context, d time.Duration, path string) error {
 	secs := max(1, int(d.Round(time.Second)/time.Second))
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", p.baseURL, secs), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", strings.TrimSuffix(p.metricsURL, "/metrics"), secs), nil)
 	if err != nil {
 		return err
 	}

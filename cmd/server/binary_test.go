@@ -69,10 +69,11 @@ func command(tb testing.TB, dir string, env map[string]string, args ...string) *
 
 // Process is a running server binary.
 type Process struct {
-	Cmd  *exec.Cmd
-	URL  string // from the start-up banner
-	logs *lockedBuffer
-	done chan error
+	Cmd        *exec.Cmd
+	URL        string // from the start-up banner
+	MetricsURL string // the banner's metrics line: the private /metrics URL, or "off"
+	logs       *lockedBuffer
+	done       chan error
 }
 
 // startServer starts `server serve` and waits until its banner names the address it listens on.
@@ -80,6 +81,9 @@ func startServer(tb testing.TB, dir string, env map[string]string) *Process {
 	tb.Helper()
 	if _, ok := env["PORT"]; !ok {
 		env["PORT"] = "0"
+	}
+	if _, ok := env["METRICS_ADDR"]; !ok {
+		env["METRICS_ADDR"] = "127.0.0.1:0" // servers started side by side must not share a port
 	}
 	cmd := command(tb, dir, env, "serve")
 	stdout, err := cmd.StdoutPipe()
@@ -92,13 +96,17 @@ func startServer(tb testing.TB, dir string, env map[string]string) *Process {
 		tb.Fatal(err)
 	}
 	p := &Process{Cmd: cmd, logs: logs, done: make(chan error, 1)}
-	urls := make(chan string, 1)
+	urls := make(chan [2]string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
+		var listening string
 		for sc.Scan() {
-			line := sc.Text()
-			if f := strings.Fields(line); len(f) == 2 && f[0] == "listening" {
-				urls <- f[1]
+			f := strings.Fields(sc.Text())
+			switch {
+			case len(f) == 2 && f[0] == "listening":
+				listening = f[1]
+			case len(f) >= 2 && f[0] == "metrics": // the banner's last line
+				urls <- [2]string{listening, f[1]}
 			}
 		}
 		io.Copy(io.Discard, stdout)
@@ -114,7 +122,8 @@ func startServer(tb testing.TB, dir string, env map[string]string) *Process {
 		}
 	})
 	select {
-	case p.URL = <-urls:
+	case u := <-urls:
+		p.URL, p.MetricsURL = u[0], u[1]
 	case err := <-p.done:
 		tb.Fatalf("server exited before listening: %v\n%s", err, logs.String())
 	case <-time.After(30 * time.Second):

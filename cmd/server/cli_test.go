@@ -13,7 +13,8 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 )
 
-const testSecret = "cli-test-secret-key-of-at-least-32-bytes"
+// testSecret is random-looking, so that APP_ENV=production accepts it.
+const testSecret = "cli-only:k64OnHkyGxNUteVg9gZEWzMfSy6cuopr"
 
 func baseEnv(dir string) map[string]string {
 	return map[string]string{

@@ -42,39 +42,62 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
 	}
-	srv := &http.Server{
+	errorLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	servers := []*http.Server{{
 		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:          errorLog,
+	}}
+	listeners := []net.Listener{ln}
+	metricsAddr := ""
+	if a.Metrics != nil {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		metricsAddr = mln.Addr().String()
+		// No WriteTimeout: a CPU profile streams for as long as it was asked to.
+		servers = append(servers, &http.Server{Handler: a.Metrics, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: errorLog})
+		listeners = append(listeners, mln)
 	}
-	printBanner(stdout, cfg, ln.Addr().String())
+	printBanner(stdout, cfg, ln.Addr().String(), metricsAddr)
 
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.RunOutbox(workerCtx) })
 
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-
+	serveErr := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { serveErr <- srv.Serve(listeners[i]) }()
+	}
 	select {
-	case err = <-serveErr:
+	case err = <-serveErr: // one listener failed: the other stops with it
 	case <-ctx.Done():
 		log.Info("shutting down: finishing requests in flight and mail that is due")
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-		err = srv.Shutdown(shutdownCtx)
-		cancel()
 	}
+	err = errors.Join(err, shutdown(servers, cfg.ShutdownTimeout))
 	stopWorker()
 	wg.Wait()
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
 	log.Info("stopped")
 	return err
+}
+
+// shutdown stops every server within one shared deadline.
+func shutdown(servers []*http.Server, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	errs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	for i, srv := range servers {
+		wg.Go(func() { errs[i] = srv.Shutdown(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
@@ -85,10 +108,14 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func printBanner(w io.Writer, cfg *config.Config, addr string) {
+func printBanner(w io.Writer, cfg *config.Config, addr, metricsAddr string) {
 	mail := "written to the log (MAIL_SERVER is not set)"
 	if !cfg.MailToLog() {
 		mail = fmt.Sprintf("SMTP %s", net.JoinHostPort(cfg.MailServer, fmt.Sprint(cfg.MailPort)))
+	}
+	metrics := "off (METRICS_ADDR=off)"
+	if metricsAddr != "" {
+		metrics = "http://" + metricsAddr + "/metrics"
 	}
 	base := "http://" + addr
 	fmt.Fprintf(w, `%s %s
@@ -98,7 +125,8 @@ func printBanner(w io.Writer, cfg *config.Config, addr string) {
   pages       %s/
   graphql     %s/graphql
   playground  %s/playground
-`, cfg.AppName, version(), base, databaseLabel(cfg.DatabaseURL), mail, base, base, base)
+  metrics     %s
+`, cfg.AppName, version(), base, databaseLabel(cfg.DatabaseURL), mail, base, base, base, metrics)
 }
 
 // databaseLabel names the database without any password the URL may hold.
