@@ -30,7 +30,6 @@ func normalizeEmail(field, raw string) (string, error) {
 	if raw == "" || len(raw) > 4*maxEmailLen || !utf8.ValidString(raw) {
 		return "", invalid
 	}
-	raw = norm.NFC.String(raw)
 	at := strings.LastIndexByte(raw, '@')
 	if at < 0 || !visible(raw) {
 		return "", invalid
@@ -52,12 +51,10 @@ func normalizeEmail(field, raw string) (string, error) {
 	return email, nil
 }
 
-// canonicalDomain returns d in lower-case A-labels, refusing address literals ("[10.0.0.5]"),
-// bare IP addresses and single-label names such as "localhost": none is a mailbox's domain.
+// canonicalDomain returns d in lower-case A-labels, refusing address literals ("[10.0.0.5]",
+// which STD3 rules leave out), bare IP addresses and single-label names such as "localhost":
+// none is a mailbox's domain.
 func canonicalDomain(d string) (string, bool) {
-	if strings.HasPrefix(d, "[") {
-		return "", false
-	}
 	ascii, err := domainProfile.ToASCII(d)
 	if err != nil {
 		return "", false
