@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"latchkey/ent"
+	"latchkey/ent/schema"
 	"latchkey/ent/user"
 )
 
@@ -46,16 +48,16 @@ func (s *Service) CreateUser(ctx context.Context, username, email, password stri
 		if taken, err := tx.User.Query().Where(user.Email(email)).Exist(ctx); err != nil {
 			return internal(err)
 		} else if taken {
-			return badInput("email", "An account with this email already exists")
+			return errEmailTaken
 		}
-		if taken, err := tx.User.Query().Where(user.UsernameEqualFold(username)).Exist(ctx); err != nil {
+		if taken, err := tx.User.Query().Where(user.UsernameKey(schema.UsernameKey(username))).Exist(ctx); err != nil {
 			return internal(err)
 		} else if taken {
-			return badInput("username", "This username is taken")
+			return errUsernameTaken
 		}
 		created, err = tx.User.Create().SetUsername(username).SetEmail(email).SetPasswordHash(hash).Save(ctx)
 		if ent.IsConstraintError(err) {
-			return badInput("email", "An account with this email or username already exists")
+			return takenBy(err)
 		}
 		if err != nil {
 			return internal(fmt.Errorf("create user: %w", err))
@@ -67,6 +69,21 @@ func (s *Service) CreateUser(ctx context.Context, username, email, password stri
 	}
 	s.log.InfoContext(ctx, "account created", "user_id", created.ID)
 	return created, nil
+}
+
+var (
+	errEmailTaken    = badInput("email", "An account with this email already exists")
+	errUsernameTaken = badInput("username", "This username is taken")
+)
+
+// takenBy names the input a unique-constraint violation is about: the checks above miss a
+// registration that commits between them and the insert, which only the database's unique
+// indexes on email and username_key catch. Both drivers name the index or column that failed.
+func takenBy(err error) error {
+	if strings.Contains(err.Error(), "username") {
+		return errUsernameTaken
+	}
+	return errEmailTaken
 }
 
 // Login signs in with email and password. An unknown email costs one password hash too, so the

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Argon2Params are argon2id cost parameters.
@@ -158,34 +159,44 @@ func NewHasher(p Argon2Params, limits HashLimits) *Hasher {
 	return h
 }
 
-// Hash returns the argon2id hash of password in PHC string form, with a fresh random salt.
+// Hash returns the argon2id hash of password's NFKC form in PHC string form, with a fresh random
+// salt: NIST SP 800-63B asks for it, so that a password typed on another keyboard still matches.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if err := h.params.validate(); err != nil {
 		return "", fmt.Errorf("account: hasher parameters: %w", err)
 	}
 	salt := randomBytes(h.params.SaltLen)
-	key, err := h.derive(ctx, password, salt, h.params)
+	key, err := h.derive(ctx, norm.NFKC.String(password), salt, h.params)
 	if err != nil {
 		return "", err
 	}
 	return encodeHash(h.params, salt, key), nil
 }
 
-// Verify reports whether password matches encoded and, if it does, whether encoded
-// was made with parameters other than h's and so should be replaced by a fresh Hash.
+// Verify reports whether password matches encoded and, if it does, whether encoded should be
+// replaced by a fresh Hash: it was made with parameters other than h's, or, before Hash
+// normalised passwords, from a password whose NFKC form differs.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok bool, needsRehash bool, err error) {
 	p, salt, want, err := decodeHash(encoded)
 	if err != nil {
 		return false, false, err
 	}
-	got, err := h.derive(ctx, password, salt, p)
+	nfkc := norm.NFKC.String(password)
+	got, err := h.derive(ctx, nfkc, salt, p)
 	if err != nil {
 		return false, false, err
 	}
-	if subtle.ConstantTimeCompare(got, want) != 1 {
+	if subtle.ConstantTimeCompare(got, want) == 1 {
+		return true, p != h.params, nil
+	}
+	if nfkc == password {
 		return false, false, nil
 	}
-	return true, p != h.params, nil
+	if got, err = h.derive(ctx, password, salt, p); err != nil {
+		return false, false, err
+	}
+	ok = subtle.ConstantTimeCompare(got, want) == 1
+	return ok, ok, nil
 }
 
 // DummyVerify costs what Verify of a wrong password costs, so that a login for an unknown

@@ -16,6 +16,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"    // registers the "sqlite3" database/sql driver
 
 	"latchkey/ent"
+	_ "latchkey/ent/runtime" // the schema's defaults and hooks, such as the folded username
 	"latchkey/migrations"
 )
 

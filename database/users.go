@@ -10,7 +10,7 @@ import (
 
 // userByID names every column of users, in ent's order; TestUserByID fails when the schema
 // gains one that is missing here.
-const userByID = `SELECT id, username, email, password_hash, session_version, created_at, updated_at,
+const userByID = `SELECT id, username, username_key, email, password_hash, session_version, created_at, updated_at,
 last_reset_mail_at, reset_mail_window_start, reset_mails_in_window, last_changed_mail_at FROM users WHERE id = $1`
 
 // UserByID reads one account with a single prepared statement, or returns nil when there is
@@ -19,7 +19,7 @@ last_reset_mail_at, reset_mail_window_start, reset_mails_in_window, last_changed
 func (d *DB) UserByID(ctx context.Context, id int) (*ent.User, error) {
 	u := &ent.User{}
 	var lastMail, window, lastChanged sql.NullTime
-	err := d.SQL.QueryRowContext(ctx, userByID, id).Scan(&u.ID, &u.Username, &u.Email, &u.PasswordHash,
+	err := d.SQL.QueryRowContext(ctx, userByID, id).Scan(&u.ID, &u.Username, &u.UsernameKey, &u.Email, &u.PasswordHash,
 		&u.SessionVersion, &u.CreatedAt, &u.UpdatedAt, &lastMail, &window, &u.ResetMailsInWindow, &lastChanged)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

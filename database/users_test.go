@@ -58,6 +58,6 @@ func fields(u *ent.User) []any {
 		}
 		return t.UnixNano()
 	}
-	return []any{u.ID, u.Username, u.Email, u.PasswordHash, u.SessionVersion, unix(&u.CreatedAt), unix(&u.UpdatedAt),
+	return []any{u.ID, u.Username, u.UsernameKey, u.Email, u.PasswordHash, u.SessionVersion, unix(&u.CreatedAt), unix(&u.UpdatedAt),
 		unix(u.LastResetMailAt), unix(u.ResetMailWindowStart), u.ResetMailsInWindow, unix(u.LastChangedMailAt)}
 }

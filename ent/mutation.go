@@ -2303,6 +2303,7 @@ type UserMutation struct {
 	typ                      string
 	id                       *int
 	username                 *string
+	username_key             *string
 	email                    *string
 	password_hash            *string
 	session_version          *int
@@ -2455,6 +2456,42 @@ func (m *UserMutation) OldUsername(ctx context.Context) (v string, err error) {
 // ResetUsername resets all changes to the "username" field.
 func (m *UserMutation) ResetUsername() {
 	m.username = nil
+}
+
+// SetUsernameKey sets the "username_key" field.
+func (m *UserMutation) SetUsernameKey(s string) {
+	m.username_key = &s
+}
+
+// UsernameKey returns the value of the "username_key" field in the mutation.
+func (m *UserMutation) UsernameKey() (r string, exists bool) {
+	v := m.username_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsernameKey returns the old "username_key" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldUsernameKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsernameKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsernameKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsernameKey: %w", err)
+	}
+	return oldValue.UsernameKey, nil
+}
+
+// ResetUsernameKey resets all changes to the "username_key" field.
+func (m *UserMutation) ResetUsernameKey() {
+	m.username_key = nil
 }
 
 // SetEmail sets the "email" field.
@@ -2948,9 +2985,12 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.username != nil {
 		fields = append(fields, user.FieldUsername)
+	}
+	if m.username_key != nil {
+		fields = append(fields, user.FieldUsernameKey)
 	}
 	if m.email != nil {
 		fields = append(fields, user.FieldEmail)
@@ -2989,6 +3029,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 	switch name {
 	case user.FieldUsername:
 		return m.Username()
+	case user.FieldUsernameKey:
+		return m.UsernameKey()
 	case user.FieldEmail:
 		return m.Email()
 	case user.FieldPasswordHash:
@@ -3018,6 +3060,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 	switch name {
 	case user.FieldUsername:
 		return m.OldUsername(ctx)
+	case user.FieldUsernameKey:
+		return m.OldUsernameKey(ctx)
 	case user.FieldEmail:
 		return m.OldEmail(ctx)
 	case user.FieldPasswordHash:
@@ -3051,6 +3095,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUsername(v)
+		return nil
+	case user.FieldUsernameKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsernameKey(v)
 		return nil
 	case user.FieldEmail:
 		v, ok := value.(string)
@@ -3214,6 +3265,9 @@ func (m *UserMutation) ResetField(name string) error {
 	switch name {
 	case user.FieldUsername:
 		m.ResetUsername()
+		return nil
+	case user.FieldUsernameKey:
+		m.ResetUsernameKey()
 		return nil
 	case user.FieldEmail:
 		m.ResetEmail()

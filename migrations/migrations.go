@@ -100,6 +100,12 @@ func StatusOf(ctx context.Context, db *sql.DB, dial string) (Status, error) {
 // Up applies every pending migration, each file in its own transaction, and returns the
 // versions it applied. Applying to an up-to-date database does nothing.
 func Up(ctx context.Context, db *sql.DB, dial string) ([]string, error) {
+	return upTo(ctx, db, dial, "")
+}
+
+// upTo is Up that stops after version last ("": after the newest), so that tests can build
+// the database an older release left behind.
+func upTo(ctx context.Context, db *sql.DB, dial, last string) ([]string, error) {
 	unlock, err := lock(ctx, db, dial)
 	if err != nil {
 		return nil, err
@@ -123,6 +129,9 @@ func Up(ctx context.Context, db *sql.DB, dial string) ([]string, error) {
 			return applied, fmt.Errorf("apply migration %s: %w", version, err)
 		}
 		applied = append(applied, version)
+		if version == last {
+			return applied, nil
+		}
 	}
 }
 

@@ -103,6 +103,7 @@ var (
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "username", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "username_key", Type: field.TypeString, Unique: true, Size: 64},
 		{Name: "email", Type: field.TypeString, Unique: true, Size: 254},
 		{Name: "password_hash", Type: field.TypeString},
 		{Name: "session_version", Type: field.TypeInt, Default: 1},

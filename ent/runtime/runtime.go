@@ -2,7 +2,220 @@
 
 package runtime
 
-// The schema-stitching logic is generated in latchkey/ent/runtime.go
+import (
+	"latchkey/ent/loginfailure"
+	"latchkey/ent/outboxmail"
+	"latchkey/ent/passwordresettoken"
+	"latchkey/ent/schema"
+	"latchkey/ent/user"
+	"time"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	loginfailureFields := schema.LoginFailure{}.Fields()
+	_ = loginfailureFields
+	// loginfailureDescKey is the schema descriptor for key field.
+	loginfailureDescKey := loginfailureFields[0].Descriptor()
+	// loginfailure.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	loginfailure.KeyValidator = func() func(string) error {
+		validators := loginfailureDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// loginfailureDescAccount is the schema descriptor for account field.
+	loginfailureDescAccount := loginfailureFields[1].Descriptor()
+	// loginfailure.AccountValidator is a validator for the "account" field. It is called by the builders before save.
+	loginfailure.AccountValidator = func() func(string) error {
+		validators := loginfailureDescAccount.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(account string) error {
+			for _, fn := range fns {
+				if err := fn(account); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// loginfailureDescFailures is the schema descriptor for failures field.
+	loginfailureDescFailures := loginfailureFields[2].Descriptor()
+	// loginfailure.DefaultFailures holds the default value on creation for the failures field.
+	loginfailure.DefaultFailures = loginfailureDescFailures.Default.(int)
+	// loginfailure.FailuresValidator is a validator for the "failures" field. It is called by the builders before save.
+	loginfailure.FailuresValidator = loginfailureDescFailures.Validators[0].(func(int) error)
+	outboxmailFields := schema.OutboxMail{}.Fields()
+	_ = outboxmailFields
+	// outboxmailDescRecipient is the schema descriptor for recipient field.
+	outboxmailDescRecipient := outboxmailFields[1].Descriptor()
+	// outboxmail.RecipientValidator is a validator for the "recipient" field. It is called by the builders before save.
+	outboxmail.RecipientValidator = func() func(string) error {
+		validators := outboxmailDescRecipient.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(recipient string) error {
+			for _, fn := range fns {
+				if err := fn(recipient); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// outboxmailDescRequestedAt is the schema descriptor for requested_at field.
+	outboxmailDescRequestedAt := outboxmailFields[3].Descriptor()
+	// outboxmail.DefaultRequestedAt holds the default value on creation for the requested_at field.
+	outboxmail.DefaultRequestedAt = outboxmailDescRequestedAt.Default.(func() time.Time)
+	// outboxmailDescAccepted is the schema descriptor for accepted field.
+	outboxmailDescAccepted := outboxmailFields[4].Descriptor()
+	// outboxmail.DefaultAccepted holds the default value on creation for the accepted field.
+	outboxmail.DefaultAccepted = outboxmailDescAccepted.Default.(bool)
+	// outboxmailDescAttempts is the schema descriptor for attempts field.
+	outboxmailDescAttempts := outboxmailFields[5].Descriptor()
+	// outboxmail.DefaultAttempts holds the default value on creation for the attempts field.
+	outboxmail.DefaultAttempts = outboxmailDescAttempts.Default.(int)
+	// outboxmail.AttemptsValidator is a validator for the "attempts" field. It is called by the builders before save.
+	outboxmail.AttemptsValidator = outboxmailDescAttempts.Validators[0].(func(int) error)
+	// outboxmailDescNextAttemptAt is the schema descriptor for next_attempt_at field.
+	outboxmailDescNextAttemptAt := outboxmailFields[6].Descriptor()
+	// outboxmail.DefaultNextAttemptAt holds the default value on creation for the next_attempt_at field.
+	outboxmail.DefaultNextAttemptAt = outboxmailDescNextAttemptAt.Default.(func() time.Time)
+	// outboxmailDescLastError is the schema descriptor for last_error field.
+	outboxmailDescLastError := outboxmailFields[8].Descriptor()
+	// outboxmail.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	outboxmail.LastErrorValidator = outboxmailDescLastError.Validators[0].(func(string) error)
+	// outboxmailDescChangeCount is the schema descriptor for change_count field.
+	outboxmailDescChangeCount := outboxmailFields[10].Descriptor()
+	// outboxmail.DefaultChangeCount holds the default value on creation for the change_count field.
+	outboxmail.DefaultChangeCount = outboxmailDescChangeCount.Default.(int)
+	// outboxmail.ChangeCountValidator is a validator for the "change_count" field. It is called by the builders before save.
+	outboxmail.ChangeCountValidator = outboxmailDescChangeCount.Validators[0].(func(int) error)
+	passwordresettokenFields := schema.PasswordResetToken{}.Fields()
+	_ = passwordresettokenFields
+	// passwordresettokenDescTokenHash is the schema descriptor for token_hash field.
+	passwordresettokenDescTokenHash := passwordresettokenFields[1].Descriptor()
+	// passwordresettoken.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	passwordresettoken.TokenHashValidator = func() func(string) error {
+		validators := passwordresettokenDescTokenHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(token_hash string) error {
+			for _, fn := range fns {
+				if err := fn(token_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// passwordresettokenDescCreatedAt is the schema descriptor for created_at field.
+	passwordresettokenDescCreatedAt := passwordresettokenFields[3].Descriptor()
+	// passwordresettoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	passwordresettoken.DefaultCreatedAt = passwordresettokenDescCreatedAt.Default.(func() time.Time)
+	userHooks := schema.User{}.Hooks()
+	user.Hooks[0] = userHooks[0]
+	userFields := schema.User{}.Fields()
+	_ = userFields
+	// userDescUsername is the schema descriptor for username field.
+	userDescUsername := userFields[0].Descriptor()
+	// user.UsernameValidator is a validator for the "username" field. It is called by the builders before save.
+	user.UsernameValidator = func() func(string) error {
+		validators := userDescUsername.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(username string) error {
+			for _, fn := range fns {
+				if err := fn(username); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// userDescUsernameKey is the schema descriptor for username_key field.
+	userDescUsernameKey := userFields[1].Descriptor()
+	// user.UsernameKeyValidator is a validator for the "username_key" field. It is called by the builders before save.
+	user.UsernameKeyValidator = func() func(string) error {
+		validators := userDescUsernameKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(username_key string) error {
+			for _, fn := range fns {
+				if err := fn(username_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// userDescEmail is the schema descriptor for email field.
+	userDescEmail := userFields[2].Descriptor()
+	// user.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	user.EmailValidator = func() func(string) error {
+		validators := userDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// userDescPasswordHash is the schema descriptor for password_hash field.
+	userDescPasswordHash := userFields[3].Descriptor()
+	// user.PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
+	user.PasswordHashValidator = userDescPasswordHash.Validators[0].(func(string) error)
+	// userDescSessionVersion is the schema descriptor for session_version field.
+	userDescSessionVersion := userFields[4].Descriptor()
+	// user.DefaultSessionVersion holds the default value on creation for the session_version field.
+	user.DefaultSessionVersion = userDescSessionVersion.Default.(int)
+	// user.SessionVersionValidator is a validator for the "session_version" field. It is called by the builders before save.
+	user.SessionVersionValidator = userDescSessionVersion.Validators[0].(func(int) error)
+	// userDescCreatedAt is the schema descriptor for created_at field.
+	userDescCreatedAt := userFields[5].Descriptor()
+	// user.DefaultCreatedAt holds the default value on creation for the created_at field.
+	user.DefaultCreatedAt = userDescCreatedAt.Default.(func() time.Time)
+	// userDescUpdatedAt is the schema descriptor for updated_at field.
+	userDescUpdatedAt := userFields[6].Descriptor()
+	// user.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	user.DefaultUpdatedAt = userDescUpdatedAt.Default.(func() time.Time)
+	// user.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	user.UpdateDefaultUpdatedAt = userDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// userDescResetMailsInWindow is the schema descriptor for reset_mails_in_window field.
+	userDescResetMailsInWindow := userFields[9].Descriptor()
+	// user.DefaultResetMailsInWindow holds the default value on creation for the reset_mails_in_window field.
+	user.DefaultResetMailsInWindow = userDescResetMailsInWindow.Default.(int)
+	// user.ResetMailsInWindowValidator is a validator for the "reset_mails_in_window" field. It is called by the builders before save.
+	user.ResetMailsInWindowValidator = userDescResetMailsInWindow.Validators[0].(func(int) error)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.

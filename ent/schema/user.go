@@ -1,6 +1,9 @@
 package schema
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"time"
 
 	"entgo.io/ent"
@@ -18,6 +21,9 @@ type User struct {
 func (User) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("username").Unique().NotEmpty().MaxLen(64),
+		// Set by the hook below from username, so the database keeps usernames unique
+		// whatever their case, even for two registrations at once.
+		field.String("username_key").Unique().NotEmpty().MaxLen(64),
 		// Stored lower-cased by the account package, so uniqueness is case-insensitive.
 		field.String("email").Unique().NotEmpty().MaxLen(254),
 		field.String("password_hash").Sensitive().NotEmpty(),
@@ -39,6 +45,29 @@ func (User) Edges() []ent.Edge {
 		edge.To("reset_tokens", PasswordResetToken.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
+}
+
+// Hooks of the User.
+func (User) Hooks() []ent.Hook {
+	return []ent.Hook{foldUsername}
+}
+
+// UsernameKey is the form of a username that must be unique: usernames are ASCII, so lower case.
+func UsernameKey(username string) string { return strings.ToLower(username) }
+
+// foldUsername derives username_key on every create and update that sets username, so that no
+// code path can store one without the other.
+func foldUsername(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		if v, ok := m.Field("username"); ok {
+			if err := m.SetField("username_key", UsernameKey(v.(string))); err != nil {
+				return nil, err
+			}
+		} else if _, ok := m.Field("username_key"); ok {
+			return nil, errors.New("schema: username_key is derived from username; set username")
+		}
+		return next.Mutate(ctx, m)
+	})
 }
 
 func utcNow() time.Time { return time.Now().UTC() }

@@ -5,6 +5,7 @@ package user
 import (
 	"time"
 
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 )
@@ -16,6 +17,8 @@ const (
 	FieldID = "id"
 	// FieldUsername holds the string denoting the username field in the database.
 	FieldUsername = "username"
+	// FieldUsernameKey holds the string denoting the username_key field in the database.
+	FieldUsernameKey = "username_key"
 	// FieldEmail holds the string denoting the email field in the database.
 	FieldEmail = "email"
 	// FieldPasswordHash holds the string denoting the password_hash field in the database.
@@ -51,6 +54,7 @@ const (
 var Columns = []string{
 	FieldID,
 	FieldUsername,
+	FieldUsernameKey,
 	FieldEmail,
 	FieldPasswordHash,
 	FieldSessionVersion,
@@ -72,9 +76,17 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "latchkey/ent/runtime"
 var (
+	Hooks [1]ent.Hook
 	// UsernameValidator is a validator for the "username" field. It is called by the builders before save.
 	UsernameValidator func(string) error
+	// UsernameKeyValidator is a validator for the "username_key" field. It is called by the builders before save.
+	UsernameKeyValidator func(string) error
 	// EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	EmailValidator func(string) error
 	// PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
@@ -106,6 +118,11 @@ func ByID(opts ...sql.OrderTermOption) OrderOption {
 // ByUsername orders the results by the username field.
 func ByUsername(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUsername, opts...).ToFunc()
+}
+
+// ByUsernameKey orders the results by the username_key field.
+func ByUsernameKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUsernameKey, opts...).ToFunc()
 }
 
 // ByEmail orders the results by the email field.

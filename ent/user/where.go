@@ -60,6 +60,11 @@ func Username(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldUsername, v))
 }
 
+// UsernameKey applies equality check predicate on the "username_key" field. It's identical to UsernameKeyEQ.
+func UsernameKey(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldUsernameKey, v))
+}
+
 // Email applies equality check predicate on the "email" field. It's identical to EmailEQ.
 func Email(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldEmail, v))
@@ -168,6 +173,71 @@ func UsernameEqualFold(v string) predicate.User {
 // UsernameContainsFold applies the ContainsFold predicate on the "username" field.
 func UsernameContainsFold(v string) predicate.User {
 	return predicate.User(sql.FieldContainsFold(FieldUsername, v))
+}
+
+// UsernameKeyEQ applies the EQ predicate on the "username_key" field.
+func UsernameKeyEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldUsernameKey, v))
+}
+
+// UsernameKeyNEQ applies the NEQ predicate on the "username_key" field.
+func UsernameKeyNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldUsernameKey, v))
+}
+
+// UsernameKeyIn applies the In predicate on the "username_key" field.
+func UsernameKeyIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldUsernameKey, vs...))
+}
+
+// UsernameKeyNotIn applies the NotIn predicate on the "username_key" field.
+func UsernameKeyNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldUsernameKey, vs...))
+}
+
+// UsernameKeyGT applies the GT predicate on the "username_key" field.
+func UsernameKeyGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldUsernameKey, v))
+}
+
+// UsernameKeyGTE applies the GTE predicate on the "username_key" field.
+func UsernameKeyGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldUsernameKey, v))
+}
+
+// UsernameKeyLT applies the LT predicate on the "username_key" field.
+func UsernameKeyLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldUsernameKey, v))
+}
+
+// UsernameKeyLTE applies the LTE predicate on the "username_key" field.
+func UsernameKeyLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldUsernameKey, v))
+}
+
+// UsernameKeyContains applies the Contains predicate on the "username_key" field.
+func UsernameKeyContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldUsernameKey, v))
+}
+
+// UsernameKeyHasPrefix applies the HasPrefix predicate on the "username_key" field.
+func UsernameKeyHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldUsernameKey, v))
+}
+
+// UsernameKeyHasSuffix applies the HasSuffix predicate on the "username_key" field.
+func UsernameKeyHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldUsernameKey, v))
+}
+
+// UsernameKeyEqualFold applies the EqualFold predicate on the "username_key" field.
+func UsernameKeyEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldUsernameKey, v))
+}
+
+// UsernameKeyContainsFold applies the ContainsFold predicate on the "username_key" field.
+func UsernameKeyContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldUsernameKey, v))
 }
 
 // EmailEQ applies the EQ predicate on the "email" field.
