@@ -45,6 +45,7 @@ type Config struct {
 
 	RateLimitEnabled bool
 	RateLimits       RateLimits
+	Limiter          Limiter // optional: per-IP allowances shared by every replica
 
 	Outbox OutboxOptions
 
@@ -69,6 +70,7 @@ type Service struct {
 	account *loginThrottle // per email
 	wake    chan struct{}
 
+	sharedDown  outage // Config.Limiter failed: limiter stands in
 	tokenParser *jwt.Parser
 	verified    verifiedTokens // access tokens that passed every check
 	resetBatch  outboxBatch    // forgotPassword's outbox rows, written together
