@@ -42,7 +42,7 @@ func TestCheapPathsSkipHashing(t *testing.T) {
 	if err := s.hasher.acquire(ctx); err != nil {
 		t.Fatal(err)
 	}
-	defer s.hasher.release()
+	defer s.hasher.release(ctx)
 
 	t.Run("OKForgotPassword", func(t *testing.T) {
 		for _, email := range []string{"alice@example.com", "nobody@example.com"} {

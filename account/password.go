@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -131,13 +130,17 @@ type HashLimits struct {
 }
 
 // Hasher hashes and verifies passwords, bounding how many argon2id computations run at once and
-// how many callers wait for one; a caller it cannot serve in time gets ErrHasherBusy.
+// how many callers wait for one; a caller it cannot serve in time gets ErrHasherBusy. Slots go
+// round-robin among clients, and no client or account holds more than maxPerHashKey of them.
 type Hasher struct {
 	params       Argon2Params
-	slots        chan struct{}
-	queueLength  int64
+	concurrency  int
+	queueLength  int
 	queueTimeout time.Duration
-	waiting      atomic.Int64
+	mu           sync.Mutex
+	running      int
+	held         map[string]int // running or waiting, per client and account key; no zero entries
+	queue        fairQueue
 	dummy        func() (string, error)
 }
 
@@ -151,9 +154,11 @@ func NewHasher(p Argon2Params, limits HashLimits) *Hasher {
 	}
 	h := &Hasher{
 		params:       p,
-		slots:        make(chan struct{}, limits.Concurrency),
-		queueLength:  int64(limits.QueueLength),
+		concurrency:  limits.Concurrency,
+		queueLength:  limits.QueueLength,
 		queueTimeout: limits.QueueTimeout,
+		held:         make(map[string]int),
+		queue:        newFairQueue(),
 	}
 	h.dummy = sync.OnceValues(h.makeDummy)
 	return h
@@ -220,41 +225,16 @@ func (h *Hasher) makeDummy() (string, error) {
 }
 
 // QueueDepth returns how many goroutines are waiting for a hashing slot.
-func (h *Hasher) QueueDepth() int { return int(h.waiting.Load()) }
+func (h *Hasher) QueueDepth() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.queue.len
+}
 
 func (h *Hasher) derive(ctx context.Context, password string, salt []byte, p Argon2Params) ([]byte, error) {
 	if err := h.acquire(ctx); err != nil {
 		return nil, err
 	}
-	defer h.release()
+	defer h.release(ctx)
 	return argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen), nil
 }
-
-// acquire takes a hashing slot; every successful call must be followed by release.
-func (h *Hasher) acquire(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%w: %w", ErrHasherBusy, context.Cause(ctx))
-	}
-	select {
-	case h.slots <- struct{}{}:
-		return nil
-	default:
-	}
-	if n := h.waiting.Add(1); h.queueLength > 0 && n > h.queueLength {
-		h.waiting.Add(-1)
-		return ErrHasherBusy
-	}
-	defer h.waiting.Add(-1)
-	timer := time.NewTimer(h.queueTimeout)
-	defer timer.Stop()
-	select {
-	case h.slots <- struct{}{}:
-		return nil
-	case <-timer.C:
-		return ErrHasherBusy
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", ErrHasherBusy, context.Cause(ctx))
-	}
-}
-
-func (h *Hasher) release() { <-h.slots }

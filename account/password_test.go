@@ -114,7 +114,7 @@ func TestPasswordMalformedHash(t *testing.T) {
 			if err := h.acquire(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			defer h.release()
+			defer h.release(context.Background())
 			ok, rehash, err := h.Verify(context.Background(), "password", tc.encoded)
 			if ok || rehash || !errors.Is(err, errInvalidHash) {
 				t.Fatalf("Verify = %v, %v, %v; want false, false, errInvalidHash", ok, rehash, err)
@@ -158,7 +158,7 @@ func TestPasswordHasherConcurrency(t *testing.T) {
 		if _, _, err := h.Verify(context.Background(), "long enough", mustHashWith(t, cheapParams)); !errors.Is(err, ErrHasherBusy) {
 			t.Fatalf("Verify with the only slot held = %v; want ErrHasherBusy", err)
 		}
-		h.release()
+		h.release(context.Background())
 		if _, err := h.Hash(context.Background(), "long enough"); err != nil {
 			t.Fatalf("Hash after release: %v", err)
 		}
@@ -168,7 +168,7 @@ func TestPasswordHasherConcurrency(t *testing.T) {
 		if err := h.acquire(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		defer h.release()
+		defer h.release(context.Background())
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error)
 		go func() {
@@ -202,7 +202,7 @@ func TestPasswordHasherConcurrency(t *testing.T) {
 		if waited := time.Since(start); waited > time.Minute {
 			t.Fatalf("refused after %v; want at once, not after the queue timeout", waited)
 		}
-		h.release()
+		h.release(context.Background())
 		if err := <-waiter; err != nil {
 			t.Fatalf("the queued caller got %v; want its hash", err)
 		}

@@ -85,7 +85,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) (string, err
 // CheckResetToken tells whether token can still reset a password, without spending it.
 // Errors: RATE_LIMITED.
 func (s *Service) CheckResetToken(ctx context.Context, token string) (valid bool, expiresAt time.Time, err error) {
-	if err := s.allow(ctx, opResetPassword); err != nil {
+	if err := s.allow(ctx, opCheckResetToken); err != nil {
 		return false, time.Time{}, err
 	}
 	if !wellFormedResetToken(token) {

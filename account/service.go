@@ -46,7 +46,8 @@ type Config struct {
 
 	RateLimitEnabled bool
 	RateLimits       RateLimits
-	ThrottleEntries  int // most failed-login records kept; default DefaultThrottleEntries
+	ThrottleEntries  int     // most failed-login records kept; default DefaultThrottleEntries
+	Limiter          Limiter // optional: per-IP allowances shared by every replica
 
 	Outbox OutboxOptions
 
@@ -70,6 +71,7 @@ type Service struct {
 	failures *failureStore
 	wake     chan struct{}
 
+	sharedDown  outage // Config.Limiter failed: limiter stands in
 	tokenParser *jwt.Parser
 	verified    verifiedTokens // access tokens that passed every check
 	resetBatch  outboxBatch    // forgotPassword's outbox rows, written together

@@ -5,7 +5,9 @@ package app
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	"latchkey/database"
 	"latchkey/email"
 	"latchkey/metrics"
+	"latchkey/ratelimit"
 	"latchkey/server"
 	"latchkey/web"
 )
@@ -30,6 +33,7 @@ type App struct {
 	Handler  http.Handler // the public listener's
 	Metrics  http.Handler // the private listener's (METRICS_ADDR); nil when it is off
 	log      *slog.Logger
+	redis    io.Closer // nil without REDIS_URL
 }
 
 // Options change what tests need to change; a zero Options is what production runs.
@@ -39,6 +43,8 @@ type Options struct {
 	Outbox     account.OutboxOptions // non-zero fields win over OUTBOX_* settings
 	Argon2     account.Argon2Params
 	WrapDriver func(dialect.Driver) dialect.Driver // e.g. to record the SQL statements sent
+	// RedisPrefix begins the keys of the shared rate limits; default ratelimit.DefaultPrefix.
+	RedisPrefix string
 }
 
 // New opens the database, migrates it unless told not to, and assembles the service.
@@ -66,14 +72,23 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	acfg := accountConfig(cfg, opts)
 	acfg.Observer = m
 	acfg.Users = db
+	var redis io.Closer
+	if cfg.RedisURL != "" {
+		rc, err := ratelimit.NewClient(cfg.RedisURL)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		redis, acfg.Limiter = rc, ratelimit.New(rc, opts.RedisPrefix)
+	}
 	accounts, err = account.NewService(db.Client, mailer, acfg, log)
 	if err != nil {
-		db.Close()
+		closeAll(db, redis)
 		return nil, err
 	}
 	pages, err := web.New(cfg.AppName, cfg.PasswordMinLength)
 	if err != nil {
-		db.Close()
+		closeAll(db, redis)
 		return nil, err
 	}
 	handler := server.New(server.Deps{
@@ -88,7 +103,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		Metrics:        m,
 		CORSOrigins:    cfg.CORSAllowedOrigins,
 	})
-	a := &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, log: log}
+	a := &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, log: log, redis: redis}
 	if cfg.MetricsAddr != "" {
 		a.Metrics = server.NewMetrics(m, cfg.DebugPprof)
 	}
@@ -129,8 +144,18 @@ func prepareSchema(ctx context.Context, db *database.DB, cfg *config.Config, log
 // RunOutbox sends queued mail until ctx ends, then drains what is due.
 func (a *App) RunOutbox(ctx context.Context) { a.Accounts.RunOutbox(ctx) }
 
-// Close closes the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close closes the database and the Redis client.
+func (a *App) Close() error { return closeAll(a.DB, a.redis) }
+
+func closeAll(closers ...io.Closer) error {
+	var errs []error
+	for _, c := range closers {
+		if c != nil {
+			errs = append(errs, c.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
 
 func accountConfig(cfg *config.Config, opts Options) account.Config {
 	return account.Config{
@@ -145,10 +170,11 @@ func accountConfig(cfg *config.Config, opts Options) account.Config {
 		ResetMailsPerHour:    cfg.ResetMailsPerHour,
 		RateLimitEnabled:     cfg.RateLimitEnabled,
 		RateLimits: account.RateLimits{
-			ForgotPassword: cfg.RateLimitForgotPassword,
-			Login:          cfg.RateLimitLogin,
-			ResetPassword:  cfg.RateLimitResetPassword,
-			Register:       cfg.RateLimitRegister,
+			ForgotPassword:  cfg.RateLimitForgotPassword,
+			Login:           cfg.RateLimitLogin,
+			ResetPassword:   cfg.RateLimitResetPassword,
+			CheckResetToken: cfg.RateLimitCheckToken,
+			Register:        cfg.RateLimitRegister,
 		},
 		Outbox: outboxOptions(cfg, opts.Outbox),
 		Now:    opts.Now,

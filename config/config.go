@@ -41,10 +41,12 @@ type Config struct {
 	AppEnv               string         // APP_ENV: development, production or test
 	GraphQLIntrospection bool           // GRAPHQL_INTROSPECTION
 
-	RateLimitForgotPassword int // RATE_LIMIT_FORGOT_PASSWORD_PER_MINUTE
-	RateLimitLogin          int // RATE_LIMIT_LOGIN_PER_MINUTE
-	RateLimitResetPassword  int // RATE_LIMIT_RESET_PASSWORD_PER_MINUTE, also checkResetToken
-	RateLimitRegister       int // RATE_LIMIT_REGISTER_PER_MINUTE
+	RateLimitForgotPassword int    // RATE_LIMIT_FORGOT_PASSWORD_PER_MINUTE
+	RateLimitLogin          int    // RATE_LIMIT_LOGIN_PER_MINUTE
+	RateLimitResetPassword  int    // RATE_LIMIT_RESET_PASSWORD_PER_MINUTE
+	RateLimitCheckToken     int    // RATE_LIMIT_CHECK_RESET_TOKEN_PER_MINUTE
+	RateLimitRegister       int    // RATE_LIMIT_REGISTER_PER_MINUTE
+	RedisURL                string // REDIS_URL; empty: per-IP limits per replica
 
 	LogLevel        string        // LOG_LEVEL: debug, info, warn or error
 	LogFormat       string        // LOG_FORMAT: text or json
@@ -103,7 +105,9 @@ func Load(getenv func(string) string, dotenvPath string) (*Config, error) {
 	c.RateLimitForgotPassword = l.integer("RATE_LIMIT_FORGOT_PASSWORD_PER_MINUTE", 1, math.MaxInt)
 	c.RateLimitLogin = l.integer("RATE_LIMIT_LOGIN_PER_MINUTE", 1, math.MaxInt)
 	c.RateLimitResetPassword = l.integer("RATE_LIMIT_RESET_PASSWORD_PER_MINUTE", 1, math.MaxInt)
+	c.RateLimitCheckToken = l.integer("RATE_LIMIT_CHECK_RESET_TOKEN_PER_MINUTE", 1, math.MaxInt)
 	c.RateLimitRegister = l.integer("RATE_LIMIT_REGISTER_PER_MINUTE", 1, math.MaxInt)
+	c.RedisURL = l.redisURL()
 	c.LogLevel = l.oneOf("LOG_LEVEL", "debug", "info", "warn", "error")
 	c.LogFormat = l.oneOf("LOG_FORMAT", "text", "json")
 	c.ShutdownTimeout = l.duration("SHUTDOWN_TIMEOUT_SECONDS", 1, time.Second)
@@ -227,7 +231,9 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("RATE_LIMIT_FORGOT_PASSWORD_PER_MINUTE", c.RateLimitForgotPassword),
 		slog.Int("RATE_LIMIT_LOGIN_PER_MINUTE", c.RateLimitLogin),
 		slog.Int("RATE_LIMIT_RESET_PASSWORD_PER_MINUTE", c.RateLimitResetPassword),
+		slog.Int("RATE_LIMIT_CHECK_RESET_TOKEN_PER_MINUTE", c.RateLimitCheckToken),
 		slog.Int("RATE_LIMIT_REGISTER_PER_MINUTE", c.RateLimitRegister),
+		slog.String("REDIS_URL", redactDSN(c.RedisURL)),
 		slog.String("LOG_LEVEL", c.LogLevel),
 		slog.String("LOG_FORMAT", c.LogFormat),
 		slog.Int64("SHUTDOWN_TIMEOUT_SECONDS", int64(c.ShutdownTimeout/time.Second)),

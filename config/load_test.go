@@ -81,6 +81,7 @@ func TestLoadDefaults(t *testing.T) {
 		RateLimitForgotPassword: 5,
 		RateLimitLogin:          10,
 		RateLimitResetPassword:  10,
+		RateLimitCheckToken:     20,
 		RateLimitRegister:       5,
 		LogLevel:                "info",
 		LogFormat:               "text",
@@ -153,6 +154,9 @@ func TestLoadEveryVariable(t *testing.T) {
 		"DATABASE_MAX_IDLE_CONNS":               "5",
 		"DATABASE_CONN_MAX_LIFETIME_SECONDS":    "600",
 		"CORS_ALLOWED_ORIGINS":                  "https://app.example.com, http://localhost:3000/",
+
+		"RATE_LIMIT_CHECK_RESET_TOKEN_PER_MINUTE": "7",
+		"REDIS_URL": "redis://cache.example.com:6379/2",
 	}
 	for _, v := range config.Variables() {
 		if _, ok := vars[v.Name]; !ok {
@@ -181,7 +185,9 @@ func TestLoadEveryVariable(t *testing.T) {
 		RateLimitForgotPassword: 2,
 		RateLimitLogin:          20,
 		RateLimitResetPassword:  30,
+		RateLimitCheckToken:     7,
 		RateLimitRegister:       4,
+		RedisURL:                "redis://cache.example.com:6379/2",
 		LogLevel:                "debug",
 		LogFormat:               "json",
 		ShutdownTimeout:         30 * time.Second,

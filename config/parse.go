@@ -275,3 +275,26 @@ func loopback(addr string) bool {
 	a, err := netip.ParseAddr(host)
 	return err == nil && a.IsLoopback()
 }
+
+// redisURL never echoes the value: it may carry a password.
+func (l *loader) redisURL() string {
+	const name = "REDIS_URL"
+	s := l.str(name)
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		l.fail(name, "is not a valid URL")
+	case u.Scheme == "unix":
+		if u.Path == "" {
+			l.fail(name, "unix: needs a socket path, e.g. unix:///run/redis.sock")
+		}
+	case u.Scheme != "redis" && u.Scheme != "rediss":
+		l.fail(name, "must start with redis://, rediss:// or unix://")
+	case u.Hostname() == "":
+		l.fail(name, "has no host, e.g. redis://127.0.0.1:6379/0")
+	}
+	return s
+}

@@ -32,6 +32,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"ErrAppEnv", "APP_ENV", "staging", `APP_ENV: "staging" is not one of development, production, test`},
 		{"ErrIntrospection", "GRAPHQL_INTROSPECTION", "nope", `GRAPHQL_INTROSPECTION: "nope" is not true or false`},
 		{"ErrRateLimitLogin", "RATE_LIMIT_LOGIN_PER_MINUTE", "0", `RATE_LIMIT_LOGIN_PER_MINUTE: must be at least 1 (got 0)`},
+		{"ErrRedisScheme", "REDIS_URL", "memcached://cache:11211", `REDIS_URL: must start with redis://, rediss:// or unix://`},
+		{"ErrRedisNoHost", "REDIS_URL", "redis:///0", `REDIS_URL: has no host`},
 		{"ErrLogLevel", "LOG_LEVEL", "trace", `LOG_LEVEL: "trace" is not one of debug, info, warn, error`},
 		{"ErrLogFormat", "LOG_FORMAT", "xml", `LOG_FORMAT: "xml" is not one of text, json`},
 		{"ErrShutdownTimeout", "SHUTDOWN_TIMEOUT_SECONDS", "0", `SHUTDOWN_TIMEOUT_SECONDS: must be at least 1 (got 0)`},
@@ -91,6 +93,13 @@ func TestSecretsNeverShown(t *testing.T) {
 			}
 		}
 	})
+	t.Run("ErrRedisURLNotEchoed", func(t *testing.T) {
+		for _, u := range []string{"memcached://u:redis-secret@h", "redis://u:redis-secret@%zz/0"} {
+			if got := loadErr(t, map[string]string{"REDIS_URL": u}); strings.Contains(got, "redis-secret") {
+				t.Errorf("error reveals the Redis password: %q", got)
+			}
+		}
+	})
 	t.Run("ErrFrontendUserInfoNotEchoed", func(t *testing.T) {
 		if got := loadErr(t, map[string]string{"FRONTEND_URL": "https://u:url-secret@example.com"}); strings.Contains(got, "url-secret") {
 			t.Errorf("error reveals the URL password: %q", got)
@@ -105,7 +114,8 @@ func TestSecretsNeverShown(t *testing.T) {
 		{"LogRedactsSetKey", map[string]string{
 			"SECRET_KEY": testKey, "MAIL_PASSWORD": mailPassword,
 			"DATABASE_URL": "postgres://app:pg-secret@db/app?password=pg-query-secret&sslmode=require",
-		}, "SECRET_KEY=[redacted]", []string{testKey, mailPassword, "pg-secret", "pg-query-secret"}},
+			"REDIS_URL":    "redis://default:redis-secret@cache:6379/0",
+		}, "SECRET_KEY=[redacted]", []string{testKey, mailPassword, "pg-secret", "pg-query-secret", "redis-secret"}},
 		{"LogMarksGeneratedKey", nil, "SECRET_KEY=[generated]", nil},
 	}
 	for _, tt := range tests {

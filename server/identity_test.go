@@ -125,7 +125,7 @@ func TestUsernameCaseRace(t *testing.T) {
 
 // postRegister is register for goroutines, which must not stop the test.
 func postRegister(env *apptest.Env, vars map[string]any) (*apptest.Response, error) {
-	status, body, err := postGraphQL(env, apptest.RegisterMutation, vars)
+	status, body, err := postAs(env, call{"", apptest.RegisterMutation, vars}, "")
 	if err != nil {
 		return nil, err
 	}

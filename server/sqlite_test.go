@@ -30,7 +30,12 @@ type call struct {
 	vars         map[string]any
 }
 
-// allAtOnce sends request(i) for i in [0, n) from n goroutines released together.
+// racer is the address of the i-th concurrent client: the hasher serves at most two requests
+// of one client at once, and these tests are about many clients.
+func racer(i int) string { return fmt.Sprintf("198.18.%d.%d", i/256, i%256) }
+
+// allAtOnce sends request(i) for i in [0, n) from n goroutines released together, each from
+// its own client address.
 func allAtOnce(env *apptest.Env, n int, request func(i int) call) []writeResult {
 	results := make([]writeResult, n)
 	start := make(chan struct{})
@@ -39,7 +44,7 @@ func allAtOnce(env *apptest.Env, n int, request func(i int) call) []writeResult 
 		c := request(i)
 		wg.Go(func() {
 			<-start
-			status, body, err := postAs(env, c)
+			status, body, err := postAs(env, c, racer(i))
 			r := writeResult{status: status, body: string(body), err: err}
 			var decoded struct {
 				Data   map[string]json.RawMessage `json:"data"`
@@ -72,7 +77,7 @@ func wantAllOK(t *testing.T, what string, results []writeResult) {
 // own writers queue for SQLite's one write lock instead of failing with SQLITE_BUSY, which a
 // client would see as INTERNAL_SERVER_ERROR. The mail worker writes at the same time.
 func TestSQLiteConcurrentWriters(t *testing.T) {
-	env := apptest.Start(t, apptest.Setup{Argon2: quickHashing})
+	env := apptest.Start(t, apptest.Setup{Argon2: quickHashing, Env: map[string]string{"TRUSTED_PROXIES": "127.0.0.1/32"}})
 	email := func(i int) string { return fmt.Sprintf("writer%02d@example.com", i) }
 
 	var tokens []string
@@ -128,7 +133,9 @@ func TestSQLiteConcurrentWriters(t *testing.T) {
 	})
 }
 
-func postAs(env *apptest.Env, c call) (status int, body []byte, err error) {
+// postAs sends c off the test's goroutine as the client from (X-Forwarded-For, believed only with
+// TRUSTED_PROXIES), when from is not empty.
+func postAs(env *apptest.Env, c call, from string) (status int, body []byte, err error) {
 	payload, err := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
 	if err != nil {
 		return 0, nil, err
@@ -140,6 +147,9 @@ func postAs(env *apptest.Env, c call) (status int, body []byte, err error) {
 	req.Header.Set("Content-Type", "application/json")
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if from != "" {
+		req.Header.Set("X-Forwarded-For", from)
 	}
 	resp, err := env.HTTP.Client().Do(req)
 	if err != nil {

@@ -47,6 +47,9 @@ type Setup struct {
 	Wrap func(http.Handler) http.Handler
 	// WrapDriver, when set, wraps the database driver, e.g. to record the SQL statements sent.
 	WrapDriver func(dialect.Driver) dialect.Driver
+	// RedisPrefix begins the shared rate limits' keys when Env sets REDIS_URL: give each test
+	// its own, and two Envs of one test the same to share their allowances.
+	RedisPrefix string
 }
 
 // Env is one running server and what surrounds it.
@@ -111,11 +114,12 @@ func Start(tb testing.TB, s Setup) *Env {
 		outbox.PollInterval = 20 * time.Millisecond
 	}
 	a, err := app.New(context.Background(), cfg, log, app.Options{
-		Now:        clock.Now,
-		SMTPTLS:    smtpTLS(smtp),
-		Outbox:     outbox,
-		Argon2:     s.Argon2,
-		WrapDriver: s.WrapDriver,
+		Now:         clock.Now,
+		SMTPTLS:     smtpTLS(smtp),
+		Outbox:      outbox,
+		Argon2:      s.Argon2,
+		WrapDriver:  s.WrapDriver,
+		RedisPrefix: s.RedisPrefix,
 	})
 	if err != nil {
 		tb.Fatalf("start app: %v", err)

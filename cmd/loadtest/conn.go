@@ -17,12 +17,18 @@ import (
 // shared cores every microsecond the load generator spends is taken from the server, and
 // net/http's client costs several times what this does per request.
 type rawConn struct {
-	addr string
-	conn net.Conn
-	r    *bufio.Reader
+	addr  string
+	local *net.TCPAddr // source address; nil: the system's choice
+	conn  net.Conn
+	r     *bufio.Reader
 }
 
-func dialRaw(addr string) *rawConn { return &rawConn{addr: addr} }
+// dialRaw connects to addr from the loopback address 127.1.x.y of worker, so that each worker is a
+// client of its own: the server's hasher serves at most two requests of one client at once.
+// Where only 127.0.0.1 exists (not Linux), the system's address is used.
+func dialRaw(addr string, worker int) *rawConn {
+	return &rawConn{addr: addr, local: &net.TCPAddr{IP: net.IPv4(127, 1, byte(worker>>8), byte(worker))}}
+}
 
 // render returns the bytes of a POST to target (a URL) with body and an optional bearer token.
 func render(target string, body []byte, token string) []byte {
@@ -48,7 +54,16 @@ func (c *rawConn) do(req []byte, buf *bytes.Buffer) (int, error) {
 	for attempt := 0; ; attempt++ {
 		fresh := c.conn == nil
 		if fresh {
-			conn, err := net.DialTimeout("tcp", c.addr, 5*time.Second)
+			d := net.Dialer{Timeout: 5 * time.Second}
+			if c.local != nil {
+				d.LocalAddr = c.local
+			}
+			conn, err := d.Dial("tcp", c.addr)
+			if err != nil && c.local != nil {
+				c.local = nil
+				d.LocalAddr = nil
+				conn, err = d.Dial("tcp", c.addr)
+			}
 			if err != nil {
 				return 0, err
 			}

@@ -133,7 +133,7 @@ func (l *loader) measure(ctx context.Context, ph phase) *result {
 			wr.errors = map[string]int{}
 			wr.example = map[string]string{}
 			var buf bytes.Buffer
-			conn := dialRaw(l.addr)
+			conn := dialRaw(l.addr, w)
 			defer conn.close()
 			ready.Done()
 			<-release

@@ -124,7 +124,7 @@ const (
 const (
 	frontendURL = "http://latchkey.test"
 	secretKey   = "loadtest-secret-key-that-is-at-least-32-bytes-long"
-	// rateLimit raises every per-IP limit out of reach: all load comes from 127.0.0.1.
+	// rateLimit raises every per-IP limit out of reach: all load comes from loopback.
 	rateLimit = "1000000000"
 )
 

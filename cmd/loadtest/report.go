@@ -113,7 +113,7 @@ func (r *report) print(w io.Writer) {
 		o.c, o.duration, o.warmup, o.users)
 	fmt.Fprintf(w, "- server settings: %s\n", envLine(r.env))
 	fmt.Fprintf(w, "- CPU columns are cores busy on average over the phase: the server process, this load generator, and every other process on the machine; CPU µs/req is server + load generator CPU time per request\n")
-	fmt.Fprintf(w, "- per-IP rate limits stay on but are raised to %s a minute through their settings, because every request comes from 127.0.0.1\n\n", rateLimit)
+	fmt.Fprintf(w, "- per-IP rate limits stay on but are raised to %s a minute through their settings, because all load comes from loopback, one address per client\n\n", rateLimit)
 
 	fmt.Fprintln(w, "| phase | clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU | loadgen CPU | other CPU | CPU µs/req | server peak RSS MiB |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|")
