@@ -167,7 +167,7 @@ var _ interface {
 func (introspectionOff) ExtensionName() string                   { return "IntrospectionOff" }
 func (introspectionOff) Validate(graphql.ExecutableSchema) error { return nil }
 func (introspectionOff) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation != nil && asksSchema(oc.Operation.SelectionSet, oc.Doc.Fragments, map[string]bool{}) {
+	if oc.Operation != nil && asksSchema(oc.Operation.SelectionSet, oc.Doc.Fragments) {
 		return requestError(codeIntrospectionOff, "Introspection is turned off on this server")
 	}
 	return nil
@@ -175,27 +175,8 @@ func (introspectionOff) MutateOperationContext(_ context.Context, oc *graphql.Op
 
 // asksSchema reports whether a root selection set selects __schema or __type, which exist
 // only on the query root.
-func asksSchema(set ast.SelectionSet, fragments ast.FragmentDefinitionList, seen map[string]bool) bool {
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			if s.Name == "__schema" || s.Name == "__type" {
-				return true
-			}
-		case *ast.InlineFragment:
-			if asksSchema(s.SelectionSet, fragments, seen) {
-				return true
-			}
-		case *ast.FragmentSpread:
-			if f := fragments.ForName(s.Name); f != nil && !seen[s.Name] {
-				seen[s.Name] = true
-				if asksSchema(f.SelectionSet, fragments, seen) {
-					return true
-				}
-			}
-		}
-	}
-	return false
+func asksSchema(set ast.SelectionSet, fragments ast.FragmentDefinitionList) bool {
+	return anyField(set, fragments, false, func(f *ast.Field) bool { return f.Name == "__schema" || f.Name == "__type" })
 }
 
 // validationRules are gqlparser's standard rules, together reporting at most

@@ -38,7 +38,7 @@ func (onePasswordOperation) MutateOperationContext(_ context.Context, oc *graphq
 	if oc.Operation == nil {
 		return nil
 	}
-	if countPasswordFields(oc.Operation.SelectionSet, oc.Doc.Fragments, map[string]bool{}) > 1 {
+	if countPasswordFields(oc.Operation.SelectionSet, oc.Doc.Fragments) > 1 {
 		return requestError(codePasswordOperations, "Send one password operation per request")
 	}
 	return nil
@@ -46,22 +46,13 @@ func (onePasswordOperation) MutateOperationContext(_ context.Context, oc *graphq
 
 // countPasswordFields counts password fields among a root selection set's fields, through
 // fragments, each fragment once (a second spread of it selects the same fields again).
-func countPasswordFields(set ast.SelectionSet, fragments ast.FragmentDefinitionList, seen map[string]bool) int {
+func countPasswordFields(set ast.SelectionSet, fragments ast.FragmentDefinitionList) int {
 	n := 0
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			if passwordFields[s.Name] {
-				n++
-			}
-		case *ast.InlineFragment:
-			n += countPasswordFields(s.SelectionSet, fragments, seen)
-		case *ast.FragmentSpread:
-			if f := fragments.ForName(s.Name); f != nil && !seen[s.Name] {
-				seen[s.Name] = true
-				n += countPasswordFields(f.SelectionSet, fragments, seen)
-			}
+	anyField(set, fragments, false, func(f *ast.Field) bool {
+		if passwordFields[f.Name] {
+			n++
 		}
-	}
+		return false
+	})
 	return n
 }

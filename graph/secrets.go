@@ -8,31 +8,8 @@ var secretArguments = map[string]bool{"token": true, "refreshToken": true, "devi
 
 // carriesSecret reports whether any field of set, fragments included, takes a secret argument
 // directly or as a field of an input object.
-func carriesSecret(set ast.SelectionSet) bool {
-	return walkSecret(set, map[*ast.FragmentDefinition]bool{})
-}
-
-func walkSecret(set ast.SelectionSet, seen map[*ast.FragmentDefinition]bool) bool {
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			if secretArgs(s) || walkSecret(s.SelectionSet, seen) {
-				return true
-			}
-		case *ast.InlineFragment:
-			if walkSecret(s.SelectionSet, seen) {
-				return true
-			}
-		case *ast.FragmentSpread:
-			if d := s.Definition; d != nil && !seen[d] { // a cycle is invalid, but still must not loop
-				seen[d] = true
-				if walkSecret(d.SelectionSet, seen) {
-					return true
-				}
-			}
-		}
-	}
-	return false
+func carriesSecret(set ast.SelectionSet, fragments ast.FragmentDefinitionList) bool {
+	return anyField(set, fragments, true, secretArgs)
 }
 
 func secretArgs(f *ast.Field) bool {

@@ -63,7 +63,7 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		writeRequestError(w, r, http.StatusMethodNotAllowed, "GET runs queries only; send mutations with POST")
 		return
 	}
-	if r.Method == http.MethodGet && opCtx != nil && opCtx.Operation != nil && carriesSecret(opCtx.Operation.SelectionSet) {
+	if r.Method == http.MethodGet && opCtx != nil && opCtx.Operation != nil && carriesSecret(opCtx.Operation.SelectionSet, opCtx.Doc.Fragments) {
 		w.Header().Set("Allow", http.MethodPost)
 		writeRequestError(w, r, http.StatusMethodNotAllowed, "Send operations that carry a token with POST, so that it stays out of URLs")
 		return
