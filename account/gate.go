@@ -37,7 +37,9 @@ func (s *Service) verifyPassword(ctx context.Context, c passwordCheck) (ok, need
 		s.cfg.Observer.RateLimited("login_failures")
 		return false, false, rateLimited(wait)
 	}
-	ctx = withHashAccount(ctx, account)
+	// The hasher's share is the account's for untrusted checks, so a flood on one address holds
+	// two slots at most; a trusted check brings its own, which strangers cannot fill.
+	ctx = withHashAccount(ctx, keys[len(keys)-1])
 	if c.user == nil {
 		err = s.hasher.DummyVerify(ctx, c.password)
 	} else {

@@ -67,6 +67,9 @@ var (
 				Name:    "outboxmail_user_id",
 				Unique:  false,
 				Columns: []*schema.Column{MailOutboxColumns[10]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "user_id IS NOT NULL",
+				},
 			},
 		},
 	}

@@ -44,5 +44,9 @@ func (OutboxMail) Fields() []ent.Field {
 
 // Indexes of the OutboxMail.
 func (OutboxMail) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("next_attempt_at"), index.Fields("user_id")}
+	return []ent.Index{
+		index.Fields("next_attempt_at"),
+		// Only notices have a user: reset requests, the hot insert, skip the index.
+		index.Fields("user_id").Annotations(entsql.IndexWhere("user_id IS NOT NULL")),
+	}
 }

@@ -11,7 +11,7 @@ ALTER TABLE `new_mail_outbox` RENAME TO `mail_outbox`;
 -- Create index "outboxmail_next_attempt_at" to table: "mail_outbox"
 CREATE INDEX `outboxmail_next_attempt_at` ON `mail_outbox` (`next_attempt_at`);
 -- Create index "outboxmail_user_id" to table: "mail_outbox"
-CREATE INDEX `outboxmail_user_id` ON `mail_outbox` (`user_id`);
+CREATE INDEX `outboxmail_user_id` ON `mail_outbox` (`user_id`) WHERE user_id IS NOT NULL;
 -- Add column "last_changed_mail_at" to table: "users"
 ALTER TABLE `users` ADD COLUMN `last_changed_mail_at` datetime NULL;
 -- Enable back the enforcement of foreign-keys constraints
