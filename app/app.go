@@ -38,11 +38,13 @@ type App struct {
 
 // Options change what tests need to change; a zero Options is what production runs.
 type Options struct {
-	Now        func() time.Time      // clock for the rules; default time.Now
-	SMTPTLS    *tls.Config           // trust for the SMTP server's certificate
-	Outbox     account.OutboxOptions // non-zero fields win over OUTBOX_* settings
-	Argon2     account.Argon2Params
-	WrapDriver func(dialect.Driver) dialect.Driver // e.g. to record the SQL statements sent
+	Now     func() time.Time      // clock for the rules; default time.Now
+	SMTPTLS *tls.Config           // trust for the SMTP server's certificate
+	Outbox  account.OutboxOptions // non-zero fields win over OUTBOX_* settings
+	Argon2  account.Argon2Params
+	// ThrottleEntries bounds the failed-login records kept; default account.DefaultThrottleEntries.
+	ThrottleEntries int
+	WrapDriver      func(dialect.Driver) dialect.Driver // e.g. to record the SQL statements sent
 	// RedisPrefix begins the keys of the shared rate limits; default ratelimit.DefaultPrefix.
 	RedisPrefix string
 }
@@ -176,9 +178,10 @@ func accountConfig(cfg *config.Config, opts Options) account.Config {
 			CheckResetToken: cfg.RateLimitCheckToken,
 			Register:        cfg.RateLimitRegister,
 		},
-		Outbox: outboxOptions(cfg, opts.Outbox),
-		Now:    opts.Now,
-		Argon2: opts.Argon2,
+		Outbox:          outboxOptions(cfg, opts.Outbox),
+		Now:             opts.Now,
+		Argon2:          opts.Argon2,
+		ThrottleEntries: opts.ThrottleEntries,
 		HashLimits: account.HashLimits{
 			Concurrency:  cfg.PasswordHashConcurrency,
 			QueueLength:  cfg.PasswordHashQueueLength,

@@ -213,3 +213,25 @@ func TestBusyHasherSameAnswer(t *testing.T) {
 	wantRateLimited(t, known)
 	sameError(t, known, unknown)
 }
+
+// TestFailedLoginRecordsBounded: failing logins from many clients, for many addresses, never
+// leave more failed-login records than the bound, and the newest are the ones kept.
+func TestFailedLoginRecordsBounded(t *testing.T) {
+	const bound, clients = 200, 1500
+	env := apptest.Start(t, apptest.Setup{Argon2: quickHashing, Env: behindProxy, ThrottleEntries: bound})
+	db := env.OpenDB(t)
+	for i := range clients {
+		ip := fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
+		r := loginFromWithDevice(t, env, ip, fmt.Sprintf("guess%d@example.com", i), "wrong-password-1", "")
+		wantError(t, r, "UNAUTHENTICATED", "", "")
+		if n := count(t, db, `SELECT COUNT(*) FROM login_failures`); n > bound {
+			t.Fatalf("%d failed-login records after %d clients, want at most %d", n, i+1, bound)
+		}
+	}
+	// The last client's failures are still counted: five more and it waits.
+	last := fmt.Sprintf("10.%d.%d.%d", (clients-1)>>16&255, (clients-1)>>8&255, (clients-1)&255)
+	for range 4 {
+		wantError(t, loginFromWithDevice(t, env, last, fmt.Sprintf("guess%d@example.com", clients-1), "wrong-password-1", ""), "UNAUTHENTICATED", "", "")
+	}
+	wantRateLimited(t, loginFromWithDevice(t, env, last, fmt.Sprintf("guess%d@example.com", clients-1), "wrong-password-1", ""))
+}

@@ -36,6 +36,8 @@ type Setup struct {
 	NoWorker bool              // do not send queued mail
 	Outbox   account.OutboxOptions
 	Argon2   account.Argon2Params
+	// ThrottleEntries, when set, bounds the failed-login records, so a test can reach the bound.
+	ThrottleEntries int
 	// DatabaseURL is the database to use, e.g. an earlier Env's to restart on it; default a fresh
 	// one: a SQLite file, or a new PostgreSQL database when TEST_DATABASE_URL is set.
 	DatabaseURL string
@@ -114,12 +116,13 @@ func Start(tb testing.TB, s Setup) *Env {
 		outbox.PollInterval = 20 * time.Millisecond
 	}
 	a, err := app.New(context.Background(), cfg, log, app.Options{
-		Now:         clock.Now,
-		SMTPTLS:     smtpTLS(smtp),
-		Outbox:      outbox,
-		Argon2:      s.Argon2,
-		WrapDriver:  s.WrapDriver,
-		RedisPrefix: s.RedisPrefix,
+		Now:             clock.Now,
+		SMTPTLS:         smtpTLS(smtp),
+		Outbox:          outbox,
+		Argon2:          s.Argon2,
+		ThrottleEntries: s.ThrottleEntries,
+		WrapDriver:      s.WrapDriver,
+		RedisPrefix:     s.RedisPrefix,
 	})
 	if err != nil {
 		tb.Fatalf("start app: %v", err)
