@@ -2,8 +2,6 @@ package account
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -16,11 +14,10 @@ const maxPerHashKey = 2
 
 type hashAccountKey struct{}
 
-// withHashAccount names the account a password check is for, so the hasher caps it too; key is
-// stored hashed, as it may be an email.
+// withHashAccount names the account a password check is for, so the hasher caps it too. key is
+// kept in memory as given: the caller passes a throttle key (an HMAC), never an address.
 func withHashAccount(ctx context.Context, key string) context.Context {
-	sum := sha256.Sum256([]byte(key))
-	return context.WithValue(ctx, hashAccountKey{}, hex.EncodeToString(sum[:]))
+	return context.WithValue(ctx, hashAccountKey{}, key)
 }
 
 // hashKeys returns the queue the caller waits in and every key whose share it spends. Without a

@@ -35,26 +35,31 @@ func (s *Service) countAccepted(m *ent.OutboxMail) {
 
 // countSettled counts m leaving the outbox after a try that did not fail.
 func (s *Service) countSettled(m *ent.OutboxMail, sent bool) {
-	switch {
-	case m.Kind == outboxmail.KindPasswordReset:
-		if !m.Accepted { // left undecided until now
-			s.countProcessed()
-		}
-	case sent:
+	if !s.countResetLeaving(m) && sent {
 		s.countTry(m, "sent")
 	}
 }
 
 // countGivenUp counts m dropped after failed tries, or at once when the mail server refused it.
 func (s *Service) countGivenUp(m *ent.OutboxMail, refused bool) {
-	switch {
-	case m.Kind == outboxmail.KindPasswordReset:
-		if !m.Accepted { // left undecided until now
-			s.countProcessed()
-		}
-	case refused:
+	if s.countResetLeaving(m) {
+		return
+	}
+	if refused {
 		s.countTry(m, "refused")
-	default:
+	} else {
 		s.countTry(m, "given_up")
 	}
+}
+
+// countResetLeaving counts a reset request that leaves the outbox still undecided as processed,
+// and reports whether m is a reset request at all.
+func (s *Service) countResetLeaving(m *ent.OutboxMail) bool {
+	if m.Kind != outboxmail.KindPasswordReset {
+		return false
+	}
+	if !m.Accepted {
+		s.countProcessed()
+	}
+	return true
 }

@@ -68,13 +68,12 @@ func weakKey(key string) string {
 	if sequential(norm) {
 		return "is mostly a run of consecutive characters (like 0123456789abcdef), so it is not random"
 	}
-	if n, want := distinctBytes(key), minDistinctKeyBytes; n < want || isHex(key) && n < minDistinctHexDigits {
-		if isHex(key) {
-			want = minDistinctHexDigits
-		}
-		if n < want {
-			return fmt.Sprintf("has only %d distinct bytes (want at least %d), so it is not random", n, want)
-		}
+	want := minDistinctKeyBytes
+	if isHex(key) {
+		want = minDistinctHexDigits
+	}
+	if n := distinctBytes(key); n < want {
+		return fmt.Sprintf("has only %d distinct bytes (want at least %d), so it is not random", n, want)
 	}
 	return ""
 }

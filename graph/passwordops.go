@@ -35,7 +35,8 @@ var _ interface {
 func (onePasswordOperation) ExtensionName() string                   { return "OnePasswordOperation" }
 func (onePasswordOperation) Validate(graphql.ExecutableSchema) error { return nil }
 func (onePasswordOperation) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation == nil {
+	// Every password field is a mutation: queries, the hot path, skip the walk.
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
 		return nil
 	}
 	if countPasswordFields(oc.Operation.SelectionSet, oc.Doc.Fragments) > 1 {

@@ -6,7 +6,7 @@ import "github.com/vektah/gqlparser/v2/ast"
 // fragment spreads (each fragment once, so that neither a cycle nor a fragment spread many times
 // costs more than the document's length) and, when deep, into the fields' own selections.
 func anyField(set ast.SelectionSet, fragments ast.FragmentDefinitionList, deep bool, found func(*ast.Field) bool) bool {
-	seen := map[string]bool{}
+	var seen map[string]bool // made at the first spread: most documents have none
 	var walk func(ast.SelectionSet) bool
 	walk = func(set ast.SelectionSet) bool {
 		for _, sel := range set {
@@ -22,6 +22,9 @@ func anyField(set ast.SelectionSet, fragments ast.FragmentDefinitionList, deep b
 			case *ast.FragmentSpread:
 				if seen[s.Name] {
 					continue
+				}
+				if seen == nil {
+					seen = map[string]bool{}
 				}
 				seen[s.Name] = true
 				if f := fragments.ForName(s.Name); f != nil && walk(f.SelectionSet) {
