@@ -30,9 +30,10 @@ func BenchmarkHashResetToken(b *testing.B) {
 func benchService(b *testing.B) *Service {
 	b.Helper()
 	s, err := NewService(nil, nil, Config{
-		SecretKey:      []byte(strings.Repeat("k", 32)),
-		Algorithm:      "HS256",
-		AccessTokenTTL: 30 * time.Minute,
+		SecretKey:         []byte(strings.Repeat("k", 32)),
+		Algorithm:         "HS256",
+		AccessTokenTTL:    30 * time.Minute,
+		ResetMailsPerHour: 3,
 	}, nil)
 	if err != nil {
 		b.Fatal(err)

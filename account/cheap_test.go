@@ -27,6 +27,8 @@ func TestCheapPathsSkipHashing(t *testing.T) {
 		ResetTokenTTL:  time.Hour,
 		Argon2:         cheapParams,
 		HashLimits:     HashLimits{Concurrency: 1, QueueTimeout: time.Millisecond},
+		// NewService wants every setting; this test sends no mail.
+		ResetMailsPerHour: 3,
 	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -106,7 +106,7 @@ func FuzzAccessToken(f *testing.F) {
 	const issuer = "https://accounts.example.test"
 	s, err := NewService(nil, nil, Config{
 		SecretKey: key, Algorithm: "HS256", Issuer: issuer, AccessTokenTTL: 30 * time.Minute,
-		Now: func() time.Time { return now },
+		ResetMailsPerHour: 3, Now: func() time.Time { return now },
 	}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		f.Fatal(err)

@@ -85,6 +85,9 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 	if _, err := signingMethod(cfg.Algorithm); err != nil {
 		return nil, err
 	}
+	if cfg.ResetMailsPerHour < 1 {
+		return nil, fmt.Errorf("account: ResetMailsPerHour must be at least 1, or no reset mail is ever sent")
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -93,9 +96,6 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 	}
 	if cfg.Argon2 == (Argon2Params{}) {
 		cfg.Argon2 = DefaultArgon2Params
-	}
-	if cfg.ResetMailsPerHour <= 0 {
-		cfg.ResetMailsPerHour = 3 // the contract's default; zero would never send a reset mail
 	}
 	if cfg.ThrottleEntries <= 0 {
 		cfg.ThrottleEntries = DefaultThrottleEntries

@@ -35,6 +35,7 @@ func benchHandler(b *testing.B) (http.Handler, *account.Service, string) {
 		Algorithm:         "HS256",
 		AccessTokenTTL:    time.Hour,
 		PasswordMinLength: 8,
+		ResetMailsPerHour: 3,
 		// Cheap hashing: these benchmarks are about everything around it.
 		Argon2: account.Argon2Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32},
 		Users:  db, // as app.New wires it
