@@ -114,7 +114,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 
 // OpenDB opens the database that cfg names, with its pool settings.
 func OpenDB(ctx context.Context, cfg *config.Config, wrap func(dialect.Driver) dialect.Driver) (*database.DB, error) {
-	return database.OpenWith(ctx, cfg.DatabaseURL, database.Options{
+	u, err := database.ParseURL(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	return database.OpenWith(ctx, database.Options{
+		URL:             u,
 		WrapDriver:      wrap,
 		MaxOpenConns:    cfg.DBMaxOpenConns,
 		MaxIdleConns:    cfg.DBMaxIdleConns,

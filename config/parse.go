@@ -17,6 +17,8 @@ import (
 	"unicode"
 
 	"github.com/joho/godotenv"
+
+	"latchkey/database"
 )
 
 // loader looks values up (environment, then .env, then the table's default) and collects
@@ -164,32 +166,16 @@ func (l *loader) frontendURL() string {
 func (l *loader) databaseURL() string {
 	const name = "DATABASE_URL"
 	s := l.str(name)
-	switch {
-	case strings.HasPrefix(s, "sqlite:"):
-		if sqlitePath(s) == "" {
-			l.fail(name, "sqlite: needs a file path, e.g. sqlite:blog.db")
-		}
-	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
-		if _, err := url.Parse(s); err != nil {
-			l.fail(name, "is not a valid postgres:// URL")
-		}
-	default:
-		l.fail(name, "must start with sqlite: (then a file path), postgres:// or postgresql://")
+	if _, err := database.ParseURL(s); err != nil {
+		l.fail(name, err.Error())
 	}
 	return s
 }
 
-// sqlitePath also understands SQLAlchemy's sqlite:///relative and sqlite:////absolute
-// forms, which the tutorial's .env may use.
+// sqlitePath is the file a sqlite: URL names, as the database package opens it.
 func sqlitePath(dsn string) string {
-	rest, ok := strings.CutPrefix(dsn, "sqlite:")
-	if !ok {
-		return ""
-	}
-	if after, ok := strings.CutPrefix(rest, "//"); ok {
-		rest = strings.TrimPrefix(after, "/")
-	}
-	return rest
+	u, _ := database.ParseURL(dsn)
+	return u.Path
 }
 
 func (l *loader) trustedProxies() []netip.Prefix {

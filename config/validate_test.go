@@ -27,6 +27,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"ErrMailUseTLS", "MAIL_USE_TLS", "maybe", `MAIL_USE_TLS: "maybe" is not true or false`},
 		{"ErrDatabaseScheme", "DATABASE_URL", "mysql://db/blog", `DATABASE_URL: must start with sqlite: (then a file path), postgres:// or postgresql://`},
 		{"ErrDatabaseNoPath", "DATABASE_URL", "sqlite:", `DATABASE_URL: sqlite: needs a file path`},
+		{"ErrDatabaseSQLiteHost", "DATABASE_URL", "sqlite://x", `DATABASE_URL: sqlite://PATH is ambiguous`},
 		{"ErrResetInterval", "RESET_MAIL_MIN_INTERVAL_SECONDS", "-1", `RESET_MAIL_MIN_INTERVAL_SECONDS: must be at least 0 (got -1)`},
 		{"ErrResetMailsPerHour", "RESET_MAILS_PER_HOUR", "0", `RESET_MAILS_PER_HOUR: must be at least 1 (got 0)`},
 		{"ErrAppEnv", "APP_ENV", "staging", `APP_ENV: "staging" is not one of development, production, test`},

@@ -2,12 +2,11 @@
 package database
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -27,26 +26,33 @@ type DB struct {
 	Dialect string
 }
 
-// Options change how Open builds the client; the zero Options is what production runs.
+// Options say which database to open and how to pool its connections.
 type Options struct {
-	// WrapDriver, when set, wraps the driver beneath the ent client, e.g. to watch its statements.
-	WrapDriver func(dialect.Driver) dialect.Driver
-	// PostgreSQL pool; zero values keep the defaults (20 open, 10 idle, 30 minutes).
+	URL URL // DATABASE_URL
+	// The PostgreSQL pool (SQLite sizes its own). Zero means what it means to database/sql:
+	// no limit on open connections, none kept idle, connections never replaced.
 	MaxOpenConns    int
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
+	// WrapDriver, when set, wraps the driver beneath the ent client, e.g. to watch its statements.
+	WrapDriver func(dialect.Driver) dialect.Driver
 }
 
-// Open connects to databaseURL ("sqlite:PATH" or "postgres://…") and checks that it answers.
+// Open connects to databaseURL ("sqlite:PATH" or "postgres://…") with a zero pool (see
+// Options) and checks that it answers.
 func Open(ctx context.Context, databaseURL string) (*DB, error) {
-	return OpenWith(ctx, databaseURL, Options{})
+	u, err := ParseURL(databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	return OpenWith(ctx, Options{URL: u})
 }
 
-// OpenWith is Open with options.
-func OpenWith(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
-	drv, dial, dsn, err := driverFor(databaseURL)
-	if err != nil {
-		return nil, err
+// OpenWith connects to opts.URL with opts' pool and checks that it answers.
+func OpenWith(ctx context.Context, opts Options) (*DB, error) {
+	drv, dial, dsn := opts.URL.driver()
+	if drv == "" {
+		return nil, errors.New("database: no DATABASE_URL given")
 	}
 	db, err := sql.Open(drv, dsn)
 	if err != nil {
@@ -58,9 +64,9 @@ func OpenWith(ctx context.Context, databaseURL string, opts Options) (*DB, error
 		db.SetMaxIdleConns(16)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
-		db.SetMaxOpenConns(cmp.Or(opts.MaxOpenConns, 20))
-		db.SetMaxIdleConns(cmp.Or(opts.MaxIdleConns, 10))
-		db.SetConnMaxLifetime(cmp.Or(opts.ConnMaxLifetime, 30*time.Minute))
+		db.SetMaxOpenConns(opts.MaxOpenConns)
+		db.SetMaxIdleConns(opts.MaxIdleConns)
+		db.SetConnMaxLifetime(opts.ConnMaxLifetime)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -100,20 +106,15 @@ func (d *DB) MigrationStatus(ctx context.Context) (migrations.Status, error) {
 // Close closes the pool.
 func (d *DB) Close() error { return d.Client.Close() }
 
-func driverFor(databaseURL string) (driver, dial, dsn string, err error) {
-	switch {
-	case strings.HasPrefix(databaseURL, "sqlite:"):
-		path := strings.TrimPrefix(databaseURL, "sqlite:")
-		// The tutorial's SQLAlchemy form sqlite:///./blog.db means the file ./blog.db.
-		path = strings.TrimPrefix(path, "///")
-		if path == "" {
-			return "", "", "", fmt.Errorf("DATABASE_URL: sqlite: needs a file path")
-		}
-		return "sqlite3", dialect.SQLite, SQLiteDSN(path), nil
-	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
-		return "pgx", dialect.Postgres, databaseURL, nil
+// driver names the database/sql driver, the ent dialect and the DSN; "" for a zero URL.
+func (u URL) driver() (driver, dial, dsn string) {
+	switch u.Dialect {
+	case dialect.SQLite:
+		return "sqlite3", dialect.SQLite, SQLiteDSN(u.Path)
+	case dialect.Postgres:
+		return "pgx", dialect.Postgres, u.Raw
 	}
-	return "", "", "", fmt.Errorf("DATABASE_URL: must start with sqlite: or postgres://")
+	return "", "", ""
 }
 
 // SQLiteDSN is the connection string for the SQLite file at path, tuned for a server:
