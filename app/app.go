@@ -3,6 +3,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -88,7 +89,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		closeAll(db, redis)
 		return nil, err
 	}
-	pages, err := web.New(cfg.AppName, cfg.PasswordMinLength)
+	pages, err := web.New(cfg.AppName, cfg.Account.PasswordMinLength)
 	if err != nil {
 		closeAll(db, redis)
 		return nil, err
@@ -99,32 +100,24 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		Pages:          pages,
 		Logger:         log,
 		AppName:        cfg.AppName,
-		TrustedProxies: cfg.TrustedProxies,
-		HSTS:           strings.HasPrefix(cfg.FrontendURL, "https://"),
-		Introspection:  cfg.GraphQLIntrospection,
+		TrustedProxies: cfg.HTTP.TrustedProxies,
+		HSTS:           strings.HasPrefix(cfg.Account.FrontendURL, "https://"),
+		Introspection:  cfg.HTTP.GraphQLIntrospection,
 		Metrics:        m,
-		CORSOrigins:    cfg.CORSAllowedOrigins,
+		CORSOrigins:    cfg.HTTP.CORSAllowedOrigins,
 	})
 	a := &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, log: log, redis: redis}
-	if cfg.MetricsAddr != "" {
-		a.Metrics = server.NewMetrics(m, cfg.DebugPprof)
+	if cfg.HTTP.MetricsAddr != "" {
+		a.Metrics = server.NewMetrics(m, cfg.HTTP.DebugPprof)
 	}
 	return a, nil
 }
 
 // OpenDB opens the database that cfg names, with its pool settings.
 func OpenDB(ctx context.Context, cfg *config.Config, wrap func(dialect.Driver) dialect.Driver) (*database.DB, error) {
-	u, err := database.ParseURL(cfg.DatabaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("DATABASE_URL: %w", err)
-	}
-	return database.OpenWith(ctx, database.Options{
-		URL:             u,
-		WrapDriver:      wrap,
-		MaxOpenConns:    cfg.DBMaxOpenConns,
-		MaxIdleConns:    cfg.DBMaxIdleConns,
-		ConnMaxLifetime: cfg.DBConnMaxLifetime,
-	})
+	opts := cfg.Database
+	opts.WrapDriver = wrap
+	return database.OpenWith(ctx, opts)
 }
 
 // prepareSchema applies pending migrations with AUTO_MIGRATE, and otherwise refuses to run on
@@ -164,61 +157,24 @@ func closeAll(closers ...io.Closer) error {
 	return errors.Join(errs...)
 }
 
+// accountConfig adds to the settings what is not one: the issuer, tests' clock and hashing.
 func accountConfig(cfg *config.Config, opts Options) account.Config {
-	return account.Config{
-		SecretKey:            []byte(cfg.SecretKey),
-		Algorithm:            cfg.Algorithm,
-		Issuer:               cfg.FrontendURL,
-		AccessTokenTTL:       cfg.AccessTokenTTL,
-		ResetTokenTTL:        cfg.ResetTokenTTL,
-		FrontendURL:          cfg.FrontendURL,
-		PasswordMinLength:    cfg.PasswordMinLength,
-		ResetMailMinInterval: cfg.ResetMailMinInterval,
-		ResetMailsPerHour:    cfg.ResetMailsPerHour,
-		RateLimitEnabled:     cfg.RateLimitEnabled,
-		RateLimits: account.RateLimits{
-			ForgotPassword:  cfg.RateLimitForgotPassword,
-			Login:           cfg.RateLimitLogin,
-			ResetPassword:   cfg.RateLimitResetPassword,
-			CheckResetToken: cfg.RateLimitCheckToken,
-			Register:        cfg.RateLimitRegister,
-		},
-		Outbox:          outboxOptions(cfg, opts.Outbox),
-		Now:             opts.Now,
-		Argon2:          opts.Argon2,
-		ThrottleEntries: opts.ThrottleEntries,
-		HashLimits: account.HashLimits{
-			Concurrency:  cfg.PasswordHashConcurrency,
-			QueueLength:  cfg.PasswordHashQueueLength,
-			QueueTimeout: cfg.PasswordHashQueueTimeout,
-		},
-	}
-}
-
-func outboxOptions(cfg *config.Config, o account.OutboxOptions) account.OutboxOptions {
-	if o.Lease == 0 {
-		o.Lease = cfg.OutboxLease
-	}
-	if o.Senders == 0 {
-		o.Senders = cfg.OutboxSenders
-	}
-	return o
+	c := cfg.Account
+	c.Issuer = c.FrontendURL
+	c.Outbox = opts.Outbox
+	c.Outbox.Lease = cmp.Or(c.Outbox.Lease, cfg.Outbox.Lease)
+	c.Outbox.Senders = cmp.Or(c.Outbox.Senders, cfg.Outbox.Senders)
+	c.Now, c.Argon2, c.ThrottleEntries = opts.Now, opts.Argon2, opts.ThrottleEntries
+	return c
 }
 
 func mailTransport(cfg *config.Config, log *slog.Logger, tlsConfig *tls.Config) (email.Transport, error) {
 	if cfg.MailToLog() {
 		return email.LogTransport{Logger: log}, nil
 	}
-	t, err := email.NewSMTPTransport(email.SMTPConfig{
-		Host:      cfg.MailServer,
-		Port:      cfg.MailPort,
-		Username:  cfg.MailUsername,
-		Password:  cfg.MailPassword,
-		From:      cfg.MailFrom,
-		UseTLS:    cfg.MailUseTLS,
-		UseSSL:    cfg.MailUseSSL,
-		TLSConfig: tlsConfig,
-	})
+	smtp := cfg.SMTP
+	smtp.TLSConfig = tlsConfig
+	t, err := email.NewSMTPTransport(smtp)
 	if err != nil {
 		return nil, fmt.Errorf("mail settings: %w", err)
 	}

@@ -9,7 +9,7 @@ import (
 func MarkdownTable() string {
 	var b strings.Builder
 	b.WriteString("| variable | default | meaning |\n|---|---|---|\n")
-	for _, v := range variables {
+	for _, v := range Variables() {
 		def := "(empty)"
 		if v.Default != "" {
 			def = "`" + v.Default + "`"
@@ -24,7 +24,7 @@ func EnvExample() string {
 	var b strings.Builder
 	b.WriteString("# Latchkey settings. Copy to .env and change what you need; the environment wins over this file.\n")
 	b.WriteString("# Generated from config/variables.go by go generate ./config; do not edit by hand.\n")
-	for _, v := range variables {
+	for _, v := range Variables() {
 		fmt.Fprintf(&b, "\n# %s\n", v.Meaning)
 		if v.Default == "" {
 			fmt.Fprintf(&b, "# %s=\n", v.Name)

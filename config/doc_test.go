@@ -37,7 +37,7 @@ func TestEnvExampleLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.DatabaseURL != def.DatabaseURL || cfg.Port != def.Port || cfg.AppName != def.AppName {
+	if cfg.Database.URL != def.Database.URL || cfg.HTTP.Port != def.HTTP.Port || cfg.AppName != def.AppName {
 		t.Fatal(".env.example does not hold the defaults")
 	}
 }

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"bytes"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -9,7 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
+
+	"latchkey/account"
 	"latchkey/config"
+	"latchkey/database"
+	"latchkey/email"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -52,51 +58,41 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	if !c.SecretKeyGenerated || len(c.SecretKey) != 64 {
-		t.Errorf("SecretKey = %d chars, generated %v; want 64 hex chars, generated", len(c.SecretKey), c.SecretKeyGenerated)
+	if !c.SecretKeyGenerated || len(c.Account.SecretKey) != 64 {
+		t.Errorf("SecretKey = %d chars, generated %v; want 64 hex chars, generated", len(c.Account.SecretKey), c.SecretKeyGenerated)
 	}
-	if other := mustLoad(t, nil); other.SecretKey == c.SecretKey {
+	if other := mustLoad(t, nil); bytes.Equal(other.Account.SecretKey, c.Account.SecretKey) {
 		t.Error("two loads generated the same SECRET_KEY")
 	}
-	c.SecretKey = ""
+	c.Account.SecretKey = nil
 	want := &config.Config{
-		SecretKeyGenerated:      true,
-		Algorithm:               "HS256",
-		AccessTokenTTL:          30 * time.Minute,
-		ResetTokenTTL:           60 * time.Minute,
-		PasswordMinLength:       8,
-		AppName:                 "Latchkey",
-		MailPort:                587,
-		MailFrom:                "noreply@example.com",
-		MailUseTLS:              true,
-		FrontendURL:             "http://localhost:8000",
-		DatabaseURL:             "sqlite:blog.db",
-		Host:                    "127.0.0.1",
-		Port:                    8000,
-		RateLimitEnabled:        true,
-		ResetMailMinInterval:    60 * time.Second,
-		ResetMailsPerHour:       3,
-		AppEnv:                  "development",
-		GraphQLIntrospection:    true,
-		RateLimitForgotPassword: 5,
-		RateLimitLogin:          10,
-		RateLimitResetPassword:  10,
-		RateLimitCheckToken:     20,
-		RateLimitRegister:       5,
-		LogLevel:                "info",
-		LogFormat:               "text",
-		ShutdownTimeout:         15 * time.Second,
-		OutboxLease:             2 * time.Minute,
-		OutboxSenders:           4,
-
-		PasswordHashQueueLength:  128,
-		PasswordHashQueueTimeout: 5 * time.Second,
-
-		AutoMigrate:       true, // with SQLite
-		DBMaxOpenConns:    20,
-		DBMaxIdleConns:    10,
-		DBConnMaxLifetime: 30 * time.Minute,
-		MetricsAddr:       "127.0.0.1:9464",
+		Account: account.Config{
+			Algorithm:            "HS256",
+			AccessTokenTTL:       30 * time.Minute,
+			ResetTokenTTL:        60 * time.Minute,
+			PasswordMinLength:    8,
+			FrontendURL:          "http://localhost:8000",
+			RateLimitEnabled:     true,
+			ResetMailMinInterval: 60 * time.Second,
+			ResetMailsPerHour:    3,
+			RateLimits:           account.RateLimits{ForgotPassword: 5, Login: 10, ResetPassword: 10, CheckResetToken: 20, Register: 5},
+			HashLimits:           account.HashLimits{QueueLength: 128, QueueTimeout: 5 * time.Second},
+		},
+		SMTP: email.SMTPConfig{Port: 587, From: "noreply@example.com", UseTLS: true},
+		Database: database.Options{
+			URL:          database.URL{Raw: "sqlite:blog.db", Dialect: dialect.SQLite, Path: "blog.db"},
+			MaxOpenConns: 20, MaxIdleConns: 10, ConnMaxLifetime: 30 * time.Minute,
+		},
+		Outbox: account.OutboxOptions{Lease: 2 * time.Minute, Senders: 4},
+		HTTP: config.HTTP{
+			Host: "127.0.0.1", Port: 8000, GraphQLIntrospection: true,
+			ShutdownTimeout: 15 * time.Second, MetricsAddr: "127.0.0.1:9464",
+		},
+		Log:                config.Logging{Level: "info", Format: "text"},
+		AppName:            "Latchkey",
+		AppEnv:             "development",
+		AutoMigrate:        true, // with SQLite
+		SecretKeyGenerated: true,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -105,7 +101,7 @@ func TestLoadDefaults(t *testing.T) {
 
 func TestLoadNilGetenvMeansEmptyEnvironment(t *testing.T) {
 	c, err := config.Load(nil, "")
-	if err != nil || c.Port != 8000 {
+	if err != nil || c.HTTP.Port != 8000 {
 		t.Fatalf("Load(nil) = %+v, %v; want defaults", c, err)
 	}
 }
@@ -164,47 +160,39 @@ func TestLoadEveryVariable(t *testing.T) {
 		}
 	}
 	want := &config.Config{
-		SecretKey:               testKey,
-		Algorithm:               "HS512",
-		AccessTokenTTL:          15 * time.Minute,
-		ResetTokenTTL:           20 * time.Minute,
-		PasswordMinLength:       15,
-		AppName:                 "Acme Accounts",
-		MailServer:              "smtp.example.com",
-		MailPort:                465,
-		MailUsername:            "mailer",
-		MailPassword:            "mail-pass",
-		MailFrom:                "Acme <accounts@example.com>",
-		MailUseSSL:              true,
-		FrontendURL:             "https://accounts.example.com",
-		DatabaseURL:             "postgres://latchkey@db.example.com/latchkey",
-		Host:                    "0.0.0.0",
-		ResetMailsPerHour:       5,
-		TrustedProxies:          []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")},
-		AppEnv:                  "production",
-		RateLimitForgotPassword: 2,
-		RateLimitLogin:          20,
-		RateLimitResetPassword:  30,
-		RateLimitCheckToken:     7,
-		RateLimitRegister:       4,
-		RedisURL:                "redis://cache.example.com:6379/2",
-		LogLevel:                "debug",
-		LogFormat:               "json",
-		ShutdownTimeout:         30 * time.Second,
-		OutboxLease:             5 * time.Second,
-		OutboxSenders:           16,
-
-		PasswordHashConcurrency:  3,
-		PasswordHashQueueLength:  50,
-		PasswordHashQueueTimeout: 250 * time.Millisecond,
-		DebugPprof:               true,
-		MetricsAddr:              "[::1]:0",
-
-		AutoMigrate:        true,
-		DBMaxOpenConns:     40,
-		DBMaxIdleConns:     5,
-		DBConnMaxLifetime:  10 * time.Minute,
-		CORSAllowedOrigins: []string{"https://app.example.com", "http://localhost:3000"},
+		Account: account.Config{
+			SecretKey:         []byte(testKey),
+			Algorithm:         "HS512",
+			AccessTokenTTL:    15 * time.Minute,
+			ResetTokenTTL:     20 * time.Minute,
+			PasswordMinLength: 15,
+			FrontendURL:       "https://accounts.example.com",
+			ResetMailsPerHour: 5,
+			RateLimits:        account.RateLimits{ForgotPassword: 2, Login: 20, ResetPassword: 30, CheckResetToken: 7, Register: 4},
+			HashLimits:        account.HashLimits{Concurrency: 3, QueueLength: 50, QueueTimeout: 250 * time.Millisecond},
+		},
+		SMTP: email.SMTPConfig{
+			Host: "smtp.example.com", Port: 465, Username: "mailer", Password: "mail-pass",
+			From: "Acme <accounts@example.com>", UseSSL: true,
+		},
+		Database: database.Options{
+			URL:          database.URL{Raw: "postgres://latchkey@db.example.com/latchkey", Dialect: dialect.Postgres},
+			MaxOpenConns: 40, MaxIdleConns: 5, ConnMaxLifetime: 10 * time.Minute,
+		},
+		Outbox: account.OutboxOptions{Lease: 5 * time.Second, Senders: 16},
+		HTTP: config.HTTP{
+			Host:               "0.0.0.0",
+			TrustedProxies:     []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")},
+			CORSAllowedOrigins: []string{"https://app.example.com", "http://localhost:3000"},
+			ShutdownTimeout:    30 * time.Second,
+			MetricsAddr:        "[::1]:0",
+			DebugPprof:         true,
+		},
+		Log:         config.Logging{Level: "debug", Format: "json"},
+		AppName:     "Acme Accounts",
+		AppEnv:      "production",
+		RedisURL:    "redis://cache.example.com:6379/2",
+		AutoMigrate: true,
 	}
 	if got := mustLoad(t, vars); !reflect.DeepEqual(got, want) {
 		t.Errorf("\n got %+v\nwant %+v", got, want)
@@ -224,7 +212,7 @@ func TestLoadSources(t *testing.T) {
 	tests := []struct{ name, got, want string }{
 		{"EnvWins", c.Addr(), "192.0.2.1:9100"},
 		{"FileFillsUnset", c.AppName, "From File"},
-		{"FileFillsBlank", c.MailServer, "file.example.com"},
+		{"FileFillsBlank", c.SMTP.Host, "file.example.com"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,8 +244,8 @@ SOME_KEY_WE_DO_NOT_KNOW=whatever
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	if c.SecretKeyGenerated || c.MailServer != "sandbox.smtp.mailtrap.io" || c.MailPort != 2525 ||
-		c.MailPassword != "sandbox-password" || !c.MailUseTLS || c.MailUseSSL || c.SQLitePath() != "./blog.db" {
+	if c.SecretKeyGenerated || c.SMTP.Host != "sandbox.smtp.mailtrap.io" || c.SMTP.Port != 2525 ||
+		c.SMTP.Password != "sandbox-password" || !c.SMTP.UseTLS || c.SMTP.UseSSL || c.SQLitePath() != "./blog.db" {
 		t.Errorf("tutorial .env loaded as %+v", c)
 	}
 }
@@ -300,7 +288,7 @@ func TestLoadBooleans(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			if got := mustLoad(t, map[string]string{"MAIL_USE_SSL": tt.in}).MailUseSSL; got != tt.want {
+			if got := mustLoad(t, map[string]string{"MAIL_USE_SSL": tt.in}).SMTP.UseSSL; got != tt.want {
 				t.Errorf("MAIL_USE_SSL=%q gives %v, want %v", tt.in, got, tt.want)
 			}
 		})

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode"
 
+	"entgo.io/ent/dialect"
 	"github.com/joho/godotenv"
 
 	"latchkey/database"
@@ -24,6 +25,7 @@ import (
 // loader looks values up (environment, then .env, then the table's default) and collects
 // every problem, so an operator sees all of them at once.
 type loader struct {
+	defaults map[string]string // the table's, by name
 	getenv   func(string) string
 	file     map[string]string
 	fileName string
@@ -70,7 +72,11 @@ func (l *loader) str(name string) string {
 		l.fromFile[name] = true
 		return v
 	}
-	return defaultOf(name)
+	d, ok := l.defaults[name]
+	if !ok {
+		panic("config: " + name + " is missing from the settings table")
+	}
+	return d
 }
 
 func (l *loader) fail(name, problem string) {
@@ -133,18 +139,17 @@ func (l *loader) oneOf(name string, allowed ...string) string {
 	return s
 }
 
-func (l *loader) mailFrom() string {
-	s := l.str("MAIL_FROM")
+func (l *loader) mailFrom(name string) string {
+	s := l.str(name)
 	if _, err := mail.ParseAddress(s); err != nil {
-		l.fail("MAIL_FROM", fmt.Sprintf("%q is not an email address", s))
+		l.fail(name, fmt.Sprintf("%q is not an email address", s))
 	}
 	return s
 }
 
 // frontendURL refuses anything but a plain http(s) base: it is pasted in front of
 // "/reset-password#token=…" in every reset mail.
-func (l *loader) frontendURL() string {
-	const name = "FRONTEND_URL"
+func (l *loader) frontendURL(name string) string {
 	s := l.str(name)
 	u, err := url.Parse(s)
 	switch {
@@ -163,23 +168,15 @@ func (l *loader) frontendURL() string {
 }
 
 // databaseURL never echoes the value: a Postgres URL may carry a password.
-func (l *loader) databaseURL() string {
-	const name = "DATABASE_URL"
-	s := l.str(name)
-	if _, err := database.ParseURL(s); err != nil {
+func (l *loader) databaseURL(name string) database.URL {
+	u, err := database.ParseURL(l.str(name))
+	if err != nil {
 		l.fail(name, err.Error())
 	}
-	return s
+	return u
 }
 
-// sqlitePath is the file a sqlite: URL names, as the database package opens it.
-func sqlitePath(dsn string) string {
-	u, _ := database.ParseURL(dsn)
-	return u.Path
-}
-
-func (l *loader) trustedProxies() []netip.Prefix {
-	const name = "TRUSTED_PROXIES"
+func (l *loader) trustedProxies(name string) []netip.Prefix {
 	var out []netip.Prefix
 	fields := strings.FieldsFunc(l.str(name), func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 	for _, f := range fields {
@@ -210,11 +207,11 @@ func parsePrefix(s string) (netip.Prefix, error) {
 
 // autoMigrate defaults to true for the embedded SQLite file and false for PostgreSQL, where
 // several replicas should not each change the schema as they start.
-func (l *loader) autoMigrate(databaseURL string) bool {
-	if l.str("AUTO_MIGRATE") == "" {
-		return strings.HasPrefix(databaseURL, "sqlite:")
+func (l *loader) autoMigrate(name, databaseDialect string) bool {
+	if l.str(name) == "" {
+		return databaseDialect == dialect.SQLite
 	}
-	return l.boolean("AUTO_MIGRATE")
+	return l.boolean(name)
 }
 
 // origins parses a list of web origins: scheme and host (and port), nothing else.
@@ -263,8 +260,7 @@ func loopback(addr string) bool {
 }
 
 // redisURL never echoes the value: it may carry a password.
-func (l *loader) redisURL() string {
-	const name = "REDIS_URL"
+func (l *loader) redisURL(name string) string {
 	s := l.str(name)
 	if s == "" {
 		return ""

@@ -32,15 +32,15 @@ var placeholderWords = []string{
 	"password", "qwerty", "letmein", "default",
 }
 
-func (l *loader) secretKey() (key string, generated bool) {
-	s := l.str("SECRET_KEY")
+func (l *loader) secretKey(name string) (key string, generated bool) {
+	s := l.str(name)
 	if s == "" {
 		b := make([]byte, minSecretKeyBytes)
 		_, _ = rand.Read(b) // never fails: crypto/rand crashes the program instead
 		return hex.EncodeToString(b), true
 	}
 	if len(s) < minSecretKeyBytes {
-		l.fail("SECRET_KEY", fmt.Sprintf("must be at least %d bytes (got %d)", minSecretKeyBytes, len(s)))
+		l.fail(name, fmt.Sprintf("must be at least %d bytes (got %d)", minSecretKeyBytes, len(s)))
 	}
 	return s, false
 }

@@ -128,7 +128,7 @@ func TestSecretsNeverShown(t *testing.T) {
 			if !strings.Contains(out, tt.want) {
 				t.Errorf("log %q does not contain %q", out, tt.want)
 			}
-			for _, secret := range append(tt.hide, c.SecretKey) {
+			for _, secret := range append(tt.hide, string(c.Account.SecretKey)) {
 				if strings.Contains(out, secret) {
 					t.Errorf("log reveals %q: %s", secret, out)
 				}
@@ -188,7 +188,7 @@ func TestLoadTrustedProxies(t *testing.T) {
 				}
 				return
 			}
-			if got := mustLoad(t, vars).TrustedProxies; !reflect.DeepEqual(got, tt.want) {
+			if got := mustLoad(t, vars).HTTP.TrustedProxies; !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
 			}
 		})
@@ -220,7 +220,7 @@ func TestLoadFrontendURL(t *testing.T) {
 				}
 				return
 			}
-			if got := mustLoad(t, vars).FrontendURL; got != tt.want {
+			if got := mustLoad(t, vars).Account.FrontendURL; got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})

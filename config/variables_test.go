@@ -49,7 +49,7 @@ func TestVariables(t *testing.T) {
 			explicit[v.Name] = v.Default
 		}
 		got, want := mustLoad(t, explicit), mustLoad(t, nil)
-		got.SecretKey, want.SecretKey = "", ""
+		got.Account.SecretKey, want.Account.SecretKey = nil, nil
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("documented defaults load as\n%+v\nbut unset variables as\n%+v", got, want)
 		}
@@ -136,9 +136,9 @@ func TestHelpers(t *testing.T) {
 		{"LevelDefault", nil, func(c *config.Config) any { return c.Level() }, slog.LevelInfo},
 		{"LevelWarn", map[string]string{"LOG_LEVEL": "WARN"}, func(c *config.Config) any { return c.Level() }, slog.LevelWarn},
 		{"LogTrustedProxies", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8 192.0.2.7"}, func(c *config.Config) any { return logAttr(c, "TRUSTED_PROXIES") }, "10.0.0.0/8,192.0.2.7/32"},
-		{"MetricsOff", map[string]string{"METRICS_ADDR": "Off"}, func(c *config.Config) any { return c.MetricsAddr }, ""},
+		{"MetricsOff", map[string]string{"METRICS_ADDR": "Off"}, func(c *config.Config) any { return c.HTTP.MetricsAddr }, ""},
 		{"LogMetricsOff", map[string]string{"METRICS_ADDR": "off"}, func(c *config.Config) any { return logAttr(c, "METRICS_ADDR") }, "off"},
-		{"MetricsIPv6", map[string]string{"METRICS_ADDR": "[::1]:0"}, func(c *config.Config) any { return c.MetricsAddr }, "[::1]:0"},
+		{"MetricsIPv6", map[string]string{"METRICS_ADDR": "[::1]:0"}, func(c *config.Config) any { return c.HTTP.MetricsAddr }, "[::1]:0"},
 		{"LogMinutes", nil, func(c *config.Config) any { return logAttr(c, "ACCESS_TOKEN_EXPIRE_MINUTES") }, "30"},
 	}
 	for _, tt := range tests {

@@ -69,7 +69,7 @@ func TestForgedAccessTokens(t *testing.T) {
 	key := []byte(apptest.SecretKey)
 	hs256 := jwt.SigningMethodHS256
 
-	ttl := env.App.Config.AccessTokenTTL
+	ttl := env.App.Config.Account.AccessTokenTTL
 	sub := claims["sub"].(string)
 	t.Run("SelfSignedLikeOursIsAccepted", func(t *testing.T) {
 		// The forgeries below differ from this token in one thing each, so each is refused for that thing.
@@ -202,7 +202,7 @@ func TestForgedAccessTokens(t *testing.T) {
 	t.Run("ErrOwnTokenExpired", func(t *testing.T) {
 		// Last: it moves the clock for the whole server.
 		wantOK(t, meWith(t, env, alice.AccessToken))
-		env.Clock.Advance(env.App.Config.AccessTokenTTL + time.Second)
+		env.Clock.Advance(env.App.Config.Account.AccessTokenTTL + time.Second)
 		wantUnauthenticated(t, env, meWith(t, env, alice.AccessToken))
 	})
 }

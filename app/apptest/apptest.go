@@ -78,10 +78,6 @@ func Start(tb testing.TB, s Setup) *Env {
 	if dbURL == "" {
 		dbURL = FreshDatabase(tb)
 	}
-	dbPath, _ := strings.CutPrefix(dbURL, "sqlite:")
-	if dbPath == dbURL {
-		dbPath = ""
-	}
 	env := map[string]string{
 		"SECRET_KEY":         SecretKey,
 		"DATABASE_URL":       dbURL,
@@ -146,7 +142,7 @@ func Start(tb testing.TB, s Setup) *Env {
 	if !s.NoWorker {
 		wg.Go(func() { a.RunOutbox(ctx) })
 	}
-	e := &Env{App: a, HTTP: srv, Metrics: metrics, SMTP: smtp, Clock: clock, DBPath: dbPath, DatabaseURL: dbURL, logs: logs, noWorker: s.NoWorker}
+	e := &Env{App: a, HTTP: srv, Metrics: metrics, SMTP: smtp, Clock: clock, DBPath: cfg.SQLitePath(), DatabaseURL: dbURL, logs: logs, noWorker: s.NoWorker}
 	e.stop = func() {
 		srv.Close()
 		if metrics != nil {

@@ -58,8 +58,8 @@ func (e *Env) Login(tb testing.TB, email, password string) Session {
 func (e *Env) ResetTokenFromMail(tb testing.TB, n int) string {
 	tb.Helper()
 	msgs := e.SMTP.Wait(tb, n, 10*time.Second)
-	link := emailtest.ExtractLink(tb, msgs[n-1].Parsed.Text, e.App.Config.FrontendURL+"/reset-password#token=")
-	return link[len(e.App.Config.FrontendURL+"/reset-password#token="):]
+	link := emailtest.ExtractLink(tb, msgs[n-1].Parsed.Text, e.App.Config.Account.FrontendURL+"/reset-password#token=")
+	return link[len(e.App.Config.Account.FrontendURL+"/reset-password#token="):]
 }
 
 func smtpTLS(s *emailtest.Server) *tls.Config {

@@ -46,7 +46,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "database  %s (%s)\n", databaseLabel(cfg.DatabaseURL), db.Dialect)
+	fmt.Fprintf(stdout, "database  %s (%s)\n", databaseLabel(cfg.Database.URL.Raw), db.Dialect)
 	current := st.Current()
 	if current == "" {
 		current = "none (empty database)"

@@ -55,10 +55,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	listeners := []net.Listener{ln}
 	metricsAddr := ""
 	if a.Metrics != nil {
-		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		mln, err := net.Listen("tcp", cfg.HTTP.MetricsAddr)
 		if err != nil {
 			ln.Close()
-			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.HTTP.MetricsAddr, err)
 		}
 		metricsAddr = mln.Addr().String()
 		// No WriteTimeout: a CPU profile streams for as long as it was asked to.
@@ -80,7 +80,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	case <-ctx.Done():
 		log.Info("shutting down: finishing requests in flight and mail that is due")
 	}
-	err = errors.Join(err, shutdown(servers, cfg.ShutdownTimeout))
+	err = errors.Join(err, shutdown(servers, cfg.HTTP.ShutdownTimeout))
 	stopWorker()
 	wg.Wait()
 	log.Info("stopped")
@@ -102,7 +102,7 @@ func shutdown(servers []*http.Server, timeout time.Duration) error {
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.Level()}
-	if cfg.LogFormat == "json" {
+	if cfg.Log.Format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
@@ -111,7 +111,7 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 func printBanner(w io.Writer, cfg *config.Config, addr, metricsAddr string) {
 	mail := "written to the log (MAIL_SERVER is not set)"
 	if !cfg.MailToLog() {
-		mail = fmt.Sprintf("SMTP %s", net.JoinHostPort(cfg.MailServer, fmt.Sprint(cfg.MailPort)))
+		mail = fmt.Sprintf("SMTP %s", net.JoinHostPort(cfg.SMTP.Host, fmt.Sprint(cfg.SMTP.Port)))
 	}
 	metrics := "off (METRICS_ADDR=off)"
 	if metricsAddr != "" {
@@ -126,7 +126,7 @@ func printBanner(w io.Writer, cfg *config.Config, addr, metricsAddr string) {
   graphql     %s/graphql
   playground  %s/playground
   metrics     %s
-`, cfg.AppName, version(), base, databaseLabel(cfg.DatabaseURL), mail, base, base, base, metrics)
+`, cfg.AppName, version(), base, databaseLabel(cfg.Database.URL.Raw), mail, base, base, base, metrics)
 }
 
 // databaseLabel names the database without any password the URL may hold.
