@@ -35,6 +35,7 @@ type App struct {
 	Metrics  http.Handler // the private listener's (METRICS_ADDR); nil when it is off
 	log      *slog.Logger
 	redis    io.Closer // nil without REDIS_URL
+	mail     io.Closer // the SMTP transport's kept connections; nil when mail goes to the log
 }
 
 // Options change what tests need to change; a zero Options is what production runs.
@@ -107,6 +108,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		CORSOrigins:    cfg.HTTP.CORSAllowedOrigins,
 	})
 	a := &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, log: log, redis: redis}
+	a.mail, _ = transport.(io.Closer)
 	if cfg.HTTP.MetricsAddr != "" {
 		a.Metrics = server.NewMetrics(m, cfg.HTTP.DebugPprof)
 	}
@@ -144,8 +146,8 @@ func prepareSchema(ctx context.Context, db *database.DB, cfg *config.Config, log
 // RunOutbox sends queued mail until ctx ends, then drains what is due.
 func (a *App) RunOutbox(ctx context.Context) { a.Accounts.RunOutbox(ctx) }
 
-// Close closes the database and the Redis client.
-func (a *App) Close() error { return closeAll(a.DB, a.redis) }
+// Close closes the database, the Redis client and the mail server connections.
+func (a *App) Close() error { return closeAll(a.mail, a.DB, a.redis) }
 
 func closeAll(closers ...io.Closer) error {
 	var errs []error

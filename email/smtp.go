@@ -43,12 +43,14 @@ type SMTPConfig struct {
 	TLSConfig *tls.Config
 }
 
-// SMTPTransport sends each message over its own SMTP connection.
+// SMTPTransport sends messages over SMTP, keeping connections open for the next message.
 type SMTPTransport struct {
 	cfg    SMTPConfig
 	tls    *tls.Config
 	from   *mail.Address
 	domain string
+	client *gomail.Client // settings only: every connection is dialed and held by the pool
+	pool   connPool
 }
 
 // NewSMTPTransport validates cfg and returns a transport; it does not connect.
@@ -92,51 +94,13 @@ func NewSMTPTransport(cfg SMTPConfig) (*SMTPTransport, error) {
 	cfg.TLSConfig = nil
 
 	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
-	return &SMTPTransport{cfg: cfg, tls: tc, from: from, domain: domain}, nil
-}
-
-// Send delivers m as multipart/alternative (text/plain, then text/html) over a new
-// connection. It gives up when ctx is done or SendTimeout has passed.
-func (t *SMTPTransport) Send(ctx context.Context, m Message) error {
-	msg, err := t.build(m)
+	t := &SMTPTransport{cfg: cfg, tls: tc, from: from, domain: domain}
+	client, err := gomail.NewClient(cfg.Host, t.options(t.dial)...)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("email: SMTP settings: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, t.cfg.SendTimeout)
-	defer cancel()
-
-	// go-mail honours ctx only while dialing, so the connection is closed when ctx
-	// ends to stop a stalled conversation too.
-	var stop func() bool
-	defer func() {
-		if stop != nil {
-			stop()
-		}
-	}()
-	dial := func(dctx context.Context, network, addr string) (net.Conn, error) {
-		d := &net.Dialer{}
-		var conn net.Conn
-		var err error
-		if t.cfg.UseSSL {
-			conn, err = (&tls.Dialer{NetDialer: d, Config: t.tls}).DialContext(dctx, network, addr)
-		} else {
-			conn, err = d.DialContext(dctx, network, addr)
-		}
-		if err != nil {
-			return nil, err
-		}
-		stop = context.AfterFunc(ctx, func() { _ = conn.Close() })
-		return conn, nil
-	}
-
-	client, err := gomail.NewClient(t.cfg.Host, t.options(dial)...)
-	if err != nil {
-		return t.fail(ctx, err)
-	}
-	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
-		return t.fail(ctx, err)
-	}
-	return nil
+	t.client = client
+	return t, nil
 }
 
 func (t *SMTPTransport) options(dial gomail.DialContextFunc) []gomail.Option {

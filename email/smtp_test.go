@@ -32,6 +32,7 @@ func mustTransport(tb testing.TB, cfg email.SMTPConfig) *email.SMTPTransport {
 	if err != nil {
 		tb.Fatalf("NewSMTPTransport: %v", err)
 	}
+	tb.Cleanup(func() { _ = tr.Close() })
 	return tr
 }
 

@@ -65,7 +65,8 @@ type Server struct {
 	started      int // messages whose data was read, answered or not
 	rejected     int
 	refusedRcpts int
-	changed      chan struct{} // closed and replaced whenever a message starts or arrives
+	conns        map[*smtp.Conn]bool // every connection a client opened
+	changed      chan struct{}       // closed and replaced whenever a message starts or arrives
 }
 
 // Start starts a server for the test and closes it when the test ends.
@@ -100,6 +101,7 @@ func StartServer(opts Options) (*Server, error) {
 		serveDone: make(chan struct{}),
 		closing:   make(chan struct{}),
 		changed:   make(chan struct{}),
+		conns:     map[*smtp.Conn]bool{},
 	}
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Domain = "localhost"
@@ -248,9 +250,31 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 		return nil, errors.New("server is closing")
 	}
 	s.sessions.Add(1)
+	s.conns[c] = true
 	// go-smtp starts a new session after STARTTLS, so this sees the upgraded connection.
 	_, isTLS := c.TLSConnectionState()
 	return &session{srv: s, tls: isTLS}, nil
+}
+
+// Connections is the number of connections clients have opened.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// DropConnections closes every connection a client holds open, as a mail server does with
+// sessions that stay idle too long.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	conns := make([]*smtp.Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
 }
 
 // refuseRecipient counts a recipient refused at RCPT TO.
