@@ -60,7 +60,7 @@ func NewHandler(accounts *account.Service, opts Options) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
 	srv.Use(onePasswordOperation{})
 	srv.SetErrorPresenter(errorPresenter(log))
-	srv.SetRecoverFunc(recoverFunc(log))
+	srv.SetRecoverFunc(recoverFunc)
 	srv.AroundOperations(logOperation(log, opts.Observe))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Responses carry access tokens and account data: no cache may keep them.
