@@ -14,16 +14,23 @@ import (
 	"latchkey/account"
 )
 
-// requestProblems are the codes gqlgen, gqlparser and our limits put on errors about the
-// request document or its variables; the client sees them as the reason of a BAD_USER_INPUT.
-var requestProblems = map[string]bool{
+// badRequest is a problem with the request itself that our transport or limits found. Its
+// message is about the client's own request, so it is shown; reason, when set, says which limit.
+type badRequest struct{ reason, message string }
+
+func (e *badRequest) Error() string { return e.message }
+
+// refusal is a badRequest in the form gqlgen's extensions return.
+func refusal(reason, format string, args ...any) *gqlerror.Error {
+	return gqlerror.Wrap(&badRequest{reason: reason, message: fmt.Sprintf(format, args...)})
+}
+
+// gqlgenProblems are the codes gqlgen and gqlparser put on errors about the request document
+// or its variables; the client sees them as the reason of a BAD_USER_INPUT.
+var gqlgenProblems = map[string]bool{
 	errcode.ParseFailed:      true,
 	errcode.ValidationFailed: true,
 	codeComplexityExceeded:   true,
-	codeDepthLimitExceeded:   true,
-	codeDocumentTooLarge:     true,
-	codeIntrospectionOff:     true,
-	codePasswordOperations:   true,
 }
 
 // toGraphQLError is the one way an error reaches a client: the presenter and the recover
@@ -46,10 +53,18 @@ func toGraphQLError(ctx context.Context, log *slog.Logger, err error) *gqlerror.
 // classify gives the contract's code, message and extensions for err: a problem with the
 // request is BAD_USER_INPUT with its reason, an *account.Error is itself, anything else is internal.
 func classify(err error) (code, message string, ext map[string]any) {
+	var bad *badRequest
+	if errors.As(err, &bad) {
+		ext = map[string]any{"code": account.CodeBadUserInput}
+		if bad.reason != "" {
+			ext["reason"] = bad.reason
+		}
+		return account.CodeBadUserInput, bad.message, ext
+	}
 	var gqlErr *gqlerror.Error
 	if errors.As(err, &gqlErr) {
 		reason, _ := gqlErr.Extensions["code"].(string)
-		if gqlErr.Rule != "" || requestProblems[reason] {
+		if gqlErr.Rule != "" || gqlgenProblems[reason] {
 			if reason == "" {
 				reason = errcode.ValidationFailed
 			}
