@@ -33,9 +33,9 @@ var gqlgenProblems = map[string]bool{
 	codeComplexityExceeded:   true,
 }
 
-// toGraphQLError is the one way an error reaches a client: the presenter and the recover
-// function call it. An internal error is logged with the request id and its cause; the client
-// sees only the contract's code and message.
+// toGraphQLError is the one way an error reaches a client: the presenter, the recover
+// function, the transport and its fallback all call it. An internal error is logged with the
+// request id and its cause; the client sees only the contract's code and message.
 func toGraphQLError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 	code, message, ext := classify(err)
