@@ -1,9 +1,6 @@
 package account
 
-import (
-	"errors"
-	"fmt"
-)
+import "errors"
 
 // Error codes from the public contract. They are the only codes a client ever sees.
 const (
@@ -14,27 +11,19 @@ const (
 	CodeInternal          = "INTERNAL_SERVER_ERROR"
 )
 
-// Error is the application error: a contract code and a message safe to show a client.
-// Cause holds the internal detail, which is logged and never shown.
+// Error is the application error of a contract case: a code and a message safe to show a
+// client. Every other failure is a plain wrapped error, and internal.
 type Error struct {
 	Code       string
 	Message    string
 	Field      string // for BAD_USER_INPUT: the input field at fault
 	RetryAfter int    // for RATE_LIMITED: seconds to wait
-	Cause      error
 }
 
-func (e *Error) Error() string {
-	if e.Cause != nil {
-		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Cause)
-	}
-	return e.Code + ": " + e.Message
-}
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-func (e *Error) Unwrap() error { return e.Cause }
-
-// ErrorCode returns the contract code of err: the code of an *Error in its chain,
-// or INTERNAL_SERVER_ERROR for anything else.
+// ErrorCode returns the contract code of err: the code of the *Error in its chain, or
+// CodeInternal for anything else.
 func ErrorCode(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
@@ -43,12 +32,18 @@ func ErrorCode(err error) string {
 	return CodeInternal
 }
 
-func badInput(field, message string) *Error {
-	return &Error{Code: CodeBadUserInput, Field: field, Message: message}
+// ErrorMessage returns what a client may read of err: the message of the *Error in its chain,
+// or, for anything else, one that tells nothing of the cause.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal server error"
 }
 
-func internal(cause error) *Error {
-	return &Error{Code: CodeInternal, Message: "Internal server error", Cause: cause}
+func badInput(field, message string) *Error {
+	return &Error{Code: CodeBadUserInput, Field: field, Message: message}
 }
 
 var (

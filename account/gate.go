@@ -31,7 +31,7 @@ func (s *Service) verifyPassword(ctx context.Context, c passwordCheck) (ok, need
 	keys := s.throttleKeys(ctx, account, c)
 	wait, err := s.failures.begin(ctx, account, keys)
 	if err != nil {
-		return false, false, internal(err)
+		return false, false, fmt.Errorf("begin password check: %w", err)
 	}
 	if wait > 0 {
 		s.cfg.Observer.RateLimited("login_failures")
@@ -50,7 +50,7 @@ func (s *Service) verifyPassword(ctx context.Context, c passwordCheck) (ok, need
 	}
 	if !ok {
 		if err := s.failures.failed(ctx, account, keys); err != nil {
-			return false, false, internal(err)
+			return false, false, fmt.Errorf("record failed password check: %w", err)
 		}
 		return false, false, nil
 	}

@@ -46,12 +46,12 @@ func (s *Service) CreateUser(ctx context.Context, username, email, password stri
 	var created *ent.User
 	err = s.withTx(ctx, func(tx *ent.Tx) error {
 		if taken, err := tx.User.Query().Where(user.Email(email)).Exist(ctx); err != nil {
-			return internal(err)
+			return fmt.Errorf("find email: %w", err)
 		} else if taken {
 			return errEmailTaken
 		}
 		if taken, err := tx.User.Query().Where(user.UsernameKey(schema.UsernameKey(username))).Exist(ctx); err != nil {
-			return internal(err)
+			return fmt.Errorf("find username: %w", err)
 		} else if taken {
 			return errUsernameTaken
 		}
@@ -60,7 +60,7 @@ func (s *Service) CreateUser(ctx context.Context, username, email, password stri
 			return takenBy(err)
 		}
 		if err != nil {
-			return internal(fmt.Errorf("create user: %w", err))
+			return fmt.Errorf("create user: %w", err)
 		}
 		return nil
 	})
@@ -103,7 +103,7 @@ func (s *Service) Login(ctx context.Context, email, password, deviceToken string
 		u, err = nil, nil
 	}
 	if err != nil {
-		return nil, internal(fmt.Errorf("find user: %w", err))
+		return nil, fmt.Errorf("find user: %w", err)
 	}
 	ok, needsRehash, err := s.verifyPassword(ctx, passwordCheck{email: email, user: u, password: password, device: deviceToken})
 	if err != nil {
@@ -142,7 +142,7 @@ func (s *Service) DeleteAccount(ctx context.Context, password string) error {
 		return err
 	}
 	if err := s.db.User.DeleteOneID(u.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
-		return internal(fmt.Errorf("delete user: %w", err))
+		return fmt.Errorf("delete user: %w", err)
 	}
 	s.log.InfoContext(ctx, "account deleted", "user_id", u.ID)
 	return nil
@@ -175,5 +175,5 @@ func (s *Service) hashError(err error) error {
 		s.cfg.Observer.RateLimited("password_hashing")
 		return rateLimited(time.Second)
 	}
-	return internal(fmt.Errorf("password hash: %w", err))
+	return fmt.Errorf("password hash: %w", err)
 }

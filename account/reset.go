@@ -75,7 +75,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) (string, err
 		SetRequestedAt(now).
 		SetNextAttemptAt(now))
 	if err != nil {
-		return "", internal(fmt.Errorf("queue reset mail: %w", err))
+		return "", fmt.Errorf("queue reset mail: %w", err)
 	}
 	s.cfg.Observer.MailEvent(string(outboxmail.KindPasswordReset), "queued")
 	s.notifyOutbox()
@@ -98,7 +98,7 @@ func (s *Service) CheckResetToken(ctx context.Context, token string) (valid bool
 		return false, time.Time{}, nil
 	}
 	if err != nil {
-		return false, time.Time{}, internal(fmt.Errorf("find reset token: %w", err))
+		return false, time.Time{}, fmt.Errorf("find reset token: %w", err)
 	}
 	return true, t.ExpiresAt.UTC(), nil
 }
@@ -130,13 +130,13 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 			return errInvalidResetToken
 		}
 		if err != nil {
-			return internal(fmt.Errorf("find reset token: %w", err))
+			return fmt.Errorf("find reset token: %w", err)
 		}
 		spent, err := tx.PasswordResetToken.Delete().
 			Where(passwordresettoken.ID(t.ID), passwordresettoken.ExpiresAtGT(now)).
 			Exec(ctx)
 		if err != nil {
-			return internal(fmt.Errorf("spend reset token: %w", err))
+			return fmt.Errorf("spend reset token: %w", err)
 		}
 		if spent != 1 {
 			return errInvalidResetToken
@@ -204,20 +204,20 @@ func (s *Service) setPassword(ctx context.Context, tx *ent.Tx, userID int, hash 
 		AddSessionVersion(1).
 		Save(ctx)
 	if err != nil {
-		return nil, internal(fmt.Errorf("set password: %w", err))
+		return nil, fmt.Errorf("set password: %w", err)
 	}
 	if n != 1 {
 		return nil, errUserChanged
 	}
 	u, err := tx.User.Get(ctx, userID)
 	if err != nil {
-		return nil, internal(fmt.Errorf("reload user: %w", err))
+		return nil, fmt.Errorf("reload user: %w", err)
 	}
 	if _, err := tx.PasswordResetToken.Delete().Where(passwordresettoken.UserID(userID)).Exec(ctx); err != nil {
-		return nil, internal(fmt.Errorf("delete reset tokens: %w", err))
+		return nil, fmt.Errorf("delete reset tokens: %w", err)
 	}
 	if err := s.queuePasswordNotice(ctx, tx, u, s.now()); err != nil {
-		return nil, internal(fmt.Errorf("queue changed mail: %w", err))
+		return nil, fmt.Errorf("queue changed mail: %w", err)
 	}
 	return u, nil
 }

@@ -130,7 +130,7 @@ func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
 func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	tx, err := s.db.Tx(ctx)
 	if err != nil {
-		return internal(fmt.Errorf("begin: %w", err))
+		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() {
 		if v := recover(); v != nil {
@@ -143,7 +143,7 @@ func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return internal(fmt.Errorf("commit: %w", err))
+		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ func (s *Service) issueSession(u *ent.User) (*Session, error) {
 	}
 	signed, err := jwt.NewWithClaims(method, claims).SignedString(s.cfg.SecretKey)
 	if err != nil {
-		return nil, internal(fmt.Errorf("sign token: %w", err))
+		return nil, fmt.Errorf("sign token: %w", err)
 	}
 	return &Session{AccessToken: signed, ExpiresAt: exp, DeviceToken: s.newDeviceToken(s.accountKey(u.Email)), User: u}, nil
 }
@@ -132,7 +132,7 @@ func (s *Service) CurrentUser(ctx context.Context) (*ent.User, error) {
 	}
 	u, err := s.userByID(ctx, t.userID)
 	if err != nil {
-		return nil, internal(fmt.Errorf("load user: %w", err))
+		return nil, fmt.Errorf("load user: %w", err)
 	}
 	if u == nil || u.SessionVersion != t.sessionVersion {
 		return nil, errUnauthenticated

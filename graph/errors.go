@@ -14,68 +14,86 @@ import (
 	"latchkey/account"
 )
 
-// errorPresenter turns every error into one with a contract code. Internal causes are logged
-// with the request id and never shown: the client sees only the contract's message.
-func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
-	return func(ctx context.Context, err error) *gqlerror.Error {
-		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
-		var appErr *account.Error
-		if errors.As(err, &appErr) {
-			present(gqlErr, appErr)
-			if appErr.Code == account.CodeInternal {
-				log.ErrorContext(ctx, "internal error", "request_id", RequestID(ctx), "path", gqlErr.Path.String(), "error", appErr.Cause)
-			}
-			return gqlErr
-		}
-		code, _ := gqlErr.Extensions["code"].(string)
-		switch {
-		case gqlErr.Rule != "" || requestProblems[code]:
-			// Problems with the request document or variables: the message is about the
-			// client's own query, so it is safe and useful to show.
-			reason := code
-			if reason == "" {
-				reason = errcode.ValidationFailed
-			}
-			gqlErr.Extensions = map[string]any{"code": account.CodeBadUserInput, "reason": reason}
-		default:
-			log.ErrorContext(ctx, "internal error", "request_id", RequestID(ctx), "path", gqlErr.Path.String(), "error", err)
-			gqlErr.Message = "Internal server error"
-			gqlErr.Extensions = map[string]any{"code": account.CodeInternal}
-		}
-		return gqlErr
-	}
+// badRequest is a problem with the request itself that our transport or limits found. Its
+// message is about the client's own request, so it is shown; reason, when set, says which limit.
+type badRequest struct{ reason, message string }
+
+func (e *badRequest) Error() string { return e.message }
+
+// refusal is a badRequest in the form gqlgen's extensions return.
+func refusal(reason, format string, args ...any) *gqlerror.Error {
+	return gqlerror.Wrap(&badRequest{reason: reason, message: fmt.Sprintf(format, args...)})
 }
 
-// requestProblems are the codes gqlgen, gqlparser and our limits put on errors about the
-// request document or its variables.
-var requestProblems = map[string]bool{
+// gqlgenProblems are the codes gqlgen and gqlparser put on errors about the request document
+// or its variables; the client sees them as the reason of a BAD_USER_INPUT.
+var gqlgenProblems = map[string]bool{
 	errcode.ParseFailed:      true,
 	errcode.ValidationFailed: true,
 	codeComplexityExceeded:   true,
-	codeDepthLimitExceeded:   true,
-	codeDocumentTooLarge:     true,
-	codeIntrospectionOff:     true,
-	codePasswordOperations:   true,
 }
 
-func present(gqlErr *gqlerror.Error, e *account.Error) {
-	gqlErr.Message = e.Message
-	gqlErr.Extensions = map[string]any{"code": e.Code}
-	if e.Field != "" {
-		gqlErr.Extensions["field"] = e.Field
+// toGraphQLError is the one way an error reaches a client: the presenter, the recover
+// function, the transport and its fallback all call it. An internal error is logged with the
+// request id and its cause; the client sees only the contract's code and message.
+func toGraphQLError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
+	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+	code, message, ext := classify(err)
+	if code == account.CodeInternal {
+		cause := err
+		if gqlErr.Err != nil {
+			cause = gqlErr.Err // without the path gqlgen put in front; the line has its own
+		}
+		log.ErrorContext(ctx, "internal error", "request_id", RequestID(ctx), "path", gqlErr.Path.String(), "error", cause)
 	}
-	if e.Code == account.CodeRateLimited {
-		gqlErr.Extensions["retryAfter"] = e.RetryAfter
+	gqlErr.Message, gqlErr.Extensions = message, ext
+	return gqlErr
+}
+
+// classify gives the contract's code, message and extensions for err: a problem with the
+// request is BAD_USER_INPUT with its reason, an *account.Error is itself, anything else is internal.
+func classify(err error) (code, message string, ext map[string]any) {
+	var bad *badRequest
+	if errors.As(err, &bad) {
+		ext = map[string]any{"code": account.CodeBadUserInput}
+		if bad.reason != "" {
+			ext["reason"] = bad.reason
+		}
+		return account.CodeBadUserInput, bad.message, ext
 	}
-	if e.Code == account.CodeInternal {
-		gqlErr.Message = "Internal server error"
+	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) {
+		reason, _ := gqlErr.Extensions["code"].(string)
+		if gqlErr.Rule != "" || gqlgenProblems[reason] {
+			if reason == "" {
+				reason = errcode.ValidationFailed
+			}
+			return account.CodeBadUserInput, gqlErr.Message, map[string]any{"code": account.CodeBadUserInput, "reason": reason}
+		}
+	}
+	code, message = account.ErrorCode(err), account.ErrorMessage(err)
+	ext = map[string]any{"code": code}
+	var appErr *account.Error
+	if errors.As(err, &appErr) {
+		if appErr.Field != "" {
+			ext["field"] = appErr.Field
+		}
+		if appErr.Code == account.CodeRateLimited {
+			ext["retryAfter"] = appErr.RetryAfter
+		}
+	}
+	return code, message, ext
+}
+
+// errorPresenter hands gqlgen's errors to toGraphQLError.
+func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		return toGraphQLError(ctx, log, err)
 	}
 }
 
-// recoverFunc logs a panic with its stack and request id; the client gets INTERNAL_SERVER_ERROR.
-func recoverFunc(log *slog.Logger) graphql.RecoverFunc {
-	return func(ctx context.Context, v any) error {
-		log.ErrorContext(ctx, "panic in resolver", "request_id", RequestID(ctx), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-		return &account.Error{Code: account.CodeInternal, Message: "Internal server error", Cause: fmt.Errorf("panic: %v", v)}
-	}
+// recoverFunc turns a panic into an internal error whose cause, logged by toGraphQLError,
+// carries the stack.
+func recoverFunc(ctx context.Context, v any) error {
+	return fmt.Errorf("panic: %v\n%s", v, debug.Stack())
 }

@@ -42,7 +42,7 @@ func NewHandler(accounts *account.Service, opts Options) http.Handler {
 		log = slog.Default()
 	}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Accounts: accounts}}))
-	srv.AddTransport(httpTransport{})
+	srv.AddTransport(httpTransport{log: log})
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(maxTokens)
@@ -60,16 +60,11 @@ func NewHandler(accounts *account.Service, opts Options) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
 	srv.Use(onePasswordOperation{})
 	srv.SetErrorPresenter(errorPresenter(log))
-	srv.SetRecoverFunc(recoverFunc(log))
+	srv.SetRecoverFunc(recoverFunc)
 	srv.AroundOperations(logOperation(log, opts.Observe))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Responses carry access tokens and account data: no cache may keep them.
 		w.Header().Set("Cache-Control", "no-store")
-		if r.Method != http.MethodGet && r.Method != http.MethodPost {
-			w.Header().Set("Allow", "GET, POST")
-			writeRequestError(w, r, http.StatusMethodNotAllowed, "Use GET for queries or POST")
-			return
-		}
 		srv.ServeHTTP(w, bearerToken(r))
 	})
 }

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -12,13 +11,15 @@ import (
 	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
-// Codes of the limits below; the error presenter shows them as BAD_USER_INPUT with this reason.
+// Reasons a request is refused by the limits below: the extensions.reason of their BAD_USER_INPUT.
 const (
-	codeDocumentTooLarge   = "DOCUMENT_TOO_LARGE"
-	codeDepthLimitExceeded = "DEPTH_LIMIT_EXCEEDED"
-	codeComplexityExceeded = "COMPLEXITY_LIMIT_EXCEEDED" // gqlgen's extension.ComplexityLimit
-	codeIntrospectionOff   = "INTROSPECTION_DISABLED"
+	reasonDocumentTooLarge   = "DOCUMENT_TOO_LARGE"
+	reasonDepthLimitExceeded = "DEPTH_LIMIT_EXCEEDED"
+	reasonIntrospectionOff   = "INTROSPECTION_DISABLED"
 )
+
+// codeComplexityExceeded is the code gqlgen's extension.ComplexityLimit puts on its errors.
+const codeComplexityExceeded = "COMPLEXITY_LIMIT_EXCEEDED"
 
 // maxTokens bounds what the parser reads: the API's documents, GraphiQL's introspection query
 // and the playground's example are a few hundred tokens each.
@@ -26,10 +27,6 @@ const maxTokens = 4000
 
 // maxValidationErrors is the most validation errors one document gets back.
 const maxValidationErrors = 20
-
-func requestError(code, format string, args ...any) *gqlerror.Error {
-	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": code}}
-}
 
 // documentSize refuses, before validation, a document that writes more than maxFields fields.
 // Some standard validation rules compare every pair of fields, so a long flat document would
@@ -62,7 +59,7 @@ func (d documentSize) MutateOperationParameters(ctx context.Context, p *graphql.
 		n += countFields(f.SelectionSet)
 	}
 	if n > d.maxFields {
-		return requestError(codeDocumentTooLarge, "The document has more than %d fields", d.maxFields)
+		return refusal(reasonDocumentTooLarge, "The document has more than %d fields", d.maxFields)
 	}
 	return nil
 }
@@ -101,10 +98,10 @@ func (o operationShape) MutateOperationContext(_ context.Context, oc *graphql.Op
 	w := shapeWalker{fragments: oc.Doc.Fragments, memo: map[string]shape{}, cap: o.maxFields + 1}
 	s := w.selectionSet(oc.Operation.SelectionSet)
 	if s.depth > o.maxDepth {
-		return requestError(codeDepthLimitExceeded, "The operation is nested too deeply (more than %d levels)", o.maxDepth)
+		return refusal(reasonDepthLimitExceeded, "The operation is nested too deeply (more than %d levels)", o.maxDepth)
 	}
 	if s.fields > o.maxFields {
-		return requestError(codeDocumentTooLarge, "The operation selects more than %d fields", o.maxFields)
+		return refusal(reasonDocumentTooLarge, "The operation selects more than %d fields", o.maxFields)
 	}
 	return nil
 }
@@ -168,7 +165,7 @@ func (introspectionOff) ExtensionName() string                   { return "Intro
 func (introspectionOff) Validate(graphql.ExecutableSchema) error { return nil }
 func (introspectionOff) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if oc.Operation != nil && asksSchema(oc.Operation.SelectionSet, oc.Doc.Fragments) {
-		return requestError(codeIntrospectionOff, "Introspection is turned off on this server")
+		return refusal(reasonIntrospectionOff, "Introspection is turned off on this server")
 	}
 	return nil
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// codePasswordOperations is shown as BAD_USER_INPUT with this reason.
-const codePasswordOperations = "ONE_PASSWORD_OPERATION"
+// reasonPasswordOperations is the extensions.reason of a request with several password fields.
+const reasonPasswordOperations = "ONE_PASSWORD_OPERATION"
 
 // passwordFields are the root fields that check or hash a password. One request may hold one of
 // them: aliases would otherwise put a hundred guesses, or a hundred argon2id runs, in one request.
@@ -40,7 +40,7 @@ func (onePasswordOperation) MutateOperationContext(_ context.Context, oc *graphq
 		return nil
 	}
 	if countPasswordFields(oc.Operation.SelectionSet, oc.Doc.Fragments) > 1 {
-		return requestError(codePasswordOperations, "Send one password operation per request")
+		return refusal(reasonPasswordOperations, "Send one password operation per request")
 	}
 	return nil
 }

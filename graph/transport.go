@@ -2,9 +2,12 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -15,8 +18,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-
-	"latchkey/account"
 )
 
 // MaxBodyBytes is the largest request body /graphql reads; a larger one is answered 413.
@@ -30,14 +31,19 @@ const (
 // httpTransport serves GraphQL over HTTP as its specification describes: JSON POST bodies, GET
 // for queries only, one operation per request (no batching), and the response media type the
 // client accepts. It is strict about what it reads so that a browser form cannot post to it.
-type httpTransport struct{}
+type httpTransport struct{ log *slog.Logger }
 
-func (httpTransport) Supports(r *http.Request) bool {
-	return r.Method == http.MethodGet || r.Method == http.MethodPost
-}
+// Supports takes every request: Do alone decides which methods are served, and refuses the
+// others with 405 rather than gqlgen's "transport not supported".
+func (httpTransport) Supports(*http.Request) bool { return true }
 
-func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		t.refuse(w, r, http.StatusMethodNotAllowed, "Use GET for queries or POST")
+		return
+	}
 	media := responseMediaType(r.Header.Get("Accept"))
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 
@@ -51,7 +57,7 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 		params, status, msg = paramsFromBody(w, r)
 	}
 	if params == nil {
-		writeRequestError(w, r, status, msg)
+		t.refuse(w, r, status, msg)
 		return
 	}
 	params.Headers = r.Header
@@ -60,34 +66,32 @@ func (httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gra
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if r.Method == http.MethodGet && opCtx != nil && opCtx.Operation != nil && opCtx.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", http.MethodPost)
-		writeRequestError(w, r, http.StatusMethodNotAllowed, "GET runs queries only; send mutations with POST")
+		t.refuse(w, r, http.StatusMethodNotAllowed, "GET runs queries only; send mutations with POST")
 		return
 	}
 	if r.Method == http.MethodGet && opCtx != nil && opCtx.Operation != nil && carriesSecret(opCtx.Operation.SelectionSet, opCtx.Doc.Fragments) {
 		w.Header().Set("Allow", http.MethodPost)
-		writeRequestError(w, r, http.StatusMethodNotAllowed, "Send operations that carry a token with POST, so that it stays out of URLs")
+		t.refuse(w, r, http.StatusMethodNotAllowed, "Send operations that carry a token with POST, so that it stays out of URLs")
 		return
 	}
 	if errs != nil {
 		if media == mediaGraphQLResponse {
 			w.WriteHeader(http.StatusBadRequest)
 		}
-		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
+		t.write(ctx, w, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	writeResponse(w, responses(ctx))
+	t.write(ctx, w, responses(ctx))
 }
 
-// writeRequestError answers a request that is refused before any GraphQL runs: a GraphQL
-// error response with status, in the media type the client accepts.
-func writeRequestError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+// refuse answers a request that is refused before any GraphQL runs: a GraphQL error response
+// with status, in the media type the client accepts.
+func (t httpTransport) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	w.Header().Set("Content-Type", responseMediaType(r.Header.Get("Accept"))+"; charset=utf-8")
 	w.WriteHeader(status)
-	writeResponse(w, &graphql.Response{Errors: gqlerror.List{{
-		Message:    msg,
-		Extensions: map[string]any{"code": account.CodeBadUserInput},
-	}}})
+	err := toGraphQLError(r.Context(), t.log, &badRequest{message: msg})
+	t.write(r.Context(), w, &graphql.Response{Errors: gqlerror.List{err}})
 }
 
 // responseMediaType picks application/graphql-response+json when the client asks for it before
@@ -234,18 +238,25 @@ func rawParams(req requestBody) (*graphql.RawParams, int, string) {
 	}, 0, ""
 }
 
-func writeResponse(w io.Writer, resp *graphql.Response) {
-	var v any = resp
-	if resp.Data == nil {
-		// A request refused before execution has no data entry at all, as the spec asks.
-		v = struct {
-			Errors     gqlerror.List  `json:"errors"`
-			Extensions map[string]any `json:"extensions,omitempty"`
-		}{resp.Errors, resp.Extensions}
-	}
-	b, err := json.Marshal(v)
+// write sends resp; should it not encode, the client gets an internal error instead.
+func (t httpTransport) write(ctx context.Context, w io.Writer, resp *graphql.Response) {
+	b, err := encodeResponse(resp)
 	if err != nil {
-		b = []byte(`{"errors":[{"message":"Internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
+		// A lone internal error always encodes.
+		b, _ = encodeResponse(&graphql.Response{Errors: gqlerror.List{
+			toGraphQLError(ctx, t.log, fmt.Errorf("encode response: %w", err)),
+		}})
 	}
 	_, _ = w.Write(b)
+}
+
+func encodeResponse(resp *graphql.Response) ([]byte, error) {
+	if resp.Data == nil {
+		// A request refused before execution has no data entry at all, as the spec asks.
+		return json.Marshal(struct {
+			Errors     gqlerror.List  `json:"errors"`
+			Extensions map[string]any `json:"extensions,omitempty"`
+		}{resp.Errors, resp.Extensions})
+	}
+	return json.Marshal(resp)
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,8 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+
+	"latchkey/account"
 )
 
 // testSecret is random-looking, so that APP_ENV=production accepts it.
@@ -220,5 +224,24 @@ func TestMigrateCommands(t *testing.T) {
 	out, err = command(t, dir, env, "migrate", "sideways").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "up|status") {
 		t.Fatalf("unknown migrate action: %v\n%s", err, out)
+	}
+}
+
+func TestUserError(t *testing.T) {
+	cause := fmt.Errorf("create user: %w", errors.New("disk I/O error"))
+	for name, tc := range map[string]struct {
+		err  error
+		want string
+	}{
+		"ErrWithField":    {&account.Error{Code: account.CodeBadUserInput, Field: "email", Message: "Enter a valid email address"}, "email: Enter a valid email address"},
+		"ErrWithoutField": {fmt.Errorf("wrapped: %w", &account.Error{Code: account.CodeRateLimited, Message: "Too many requests, try again later"}), "Too many requests, try again later"},
+		// The operator's own terminal: the cause is what they need.
+		"ErrInternal": {cause, "create user: disk I/O error"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := userError(tc.err).Error(); got != tc.want {
+				t.Errorf("userError = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -87,16 +87,17 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-// userError shows a rule's message (and the field at fault) instead of its code.
+// userError shows a rule's refusal as a client would read it, with the field at fault. An
+// internal error stays whole, cause and all: this is the operator's own terminal.
 func userError(err error) error {
-	var e *account.Error
-	if errors.As(err, &e) && e.Code != account.CodeInternal {
-		if e.Field != "" {
-			return fmt.Errorf("%s: %s", e.Field, e.Message)
-		}
-		return errors.New(e.Message)
+	if account.ErrorCode(err) == account.CodeInternal {
+		return err
 	}
-	return err
+	var e *account.Error
+	if errors.As(err, &e) && e.Field != "" {
+		return fmt.Errorf("%s: %s", e.Field, account.ErrorMessage(err))
+	}
+	return errors.New(account.ErrorMessage(err))
 }
 
 var sampleUsers = []struct{ username, email string }{
@@ -125,8 +126,7 @@ func populate(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintf(stdout, "sample accounts (password %s):\n", password)
 	for _, s := range sampleUsers {
 		u, err := a.Accounts.CreateUser(ctx, s.username, s.email, password)
-		var e *account.Error
-		if errors.As(err, &e) && e.Code == account.CodeBadUserInput {
+		if err != nil && account.ErrorCode(err) == account.CodeBadUserInput {
 			fmt.Fprintf(stdout, "  %-6s %-18s already exists, left alone\n", s.username, s.email)
 			continue
 		}
