@@ -61,15 +61,10 @@ func (s *Service) RunOutbox(ctx context.Context) {
 	w := &outboxWorker{s: s, opts: opts, slots: make(chan struct{}, opts.Senders), sending: map[int]bool{}}
 	tick := time.NewTicker(opts.PollInterval)
 	defer tick.Stop()
-	var lastSweep time.Time
 	var sweeper refusedSweeper
 	for ctx.Err() == nil {
 		sweeper.sweep(ctx, s)
 		w.start(ctx)
-		if now := s.now(); now.Sub(lastSweep) > 10*time.Minute {
-			lastSweep = now
-			s.deleteExpiredTokens(context.WithoutCancel(ctx))
-		}
 		select {
 		case <-ctx.Done():
 		case <-s.wake:
@@ -472,13 +467,4 @@ func (s *Service) recordResetMail(ctx context.Context, tx *ent.Tx, u *ent.User, 
 	}
 	u.LastResetMailAt, u.ResetMailWindowStart, u.ResetMailsInWindow = &last, &windowStart, sent+1
 	return nil
-}
-
-func (s *Service) deleteExpiredTokens(ctx context.Context) {
-	n, err := s.db.PasswordResetToken.Delete().Where(passwordresettoken.ExpiresAtLTE(s.now())).Exec(ctx)
-	if err != nil {
-		s.log.WarnContext(ctx, "delete expired reset tokens", "error", err)
-	} else if n > 0 {
-		s.log.InfoContext(ctx, "deleted expired reset tokens", "count", n)
-	}
 }

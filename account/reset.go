@@ -221,3 +221,13 @@ func (s *Service) setPassword(ctx context.Context, tx *ent.Tx, userID int, hash 
 	}
 	return u, nil
 }
+
+// DeleteExpiredResetTokens deletes the reset tokens that can no longer be spent, logging how many.
+func (s *Service) DeleteExpiredResetTokens(ctx context.Context) {
+	n, err := s.db.PasswordResetToken.Delete().Where(passwordresettoken.ExpiresAtLTE(s.now())).Exec(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "delete expired reset tokens", "error", err)
+	} else if n > 0 {
+		s.log.InfoContext(ctx, "deleted expired reset tokens", "count", n)
+	}
+}

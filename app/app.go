@@ -146,6 +146,24 @@ func prepareSchema(ctx context.Context, db *database.DB, cfg *config.Config, log
 // RunOutbox sends queued mail until ctx ends, then drains what is due.
 func (a *App) RunOutbox(ctx context.Context) { a.Accounts.RunOutbox(ctx) }
 
+// tokenCleanupInterval is how often expired reset tokens are deleted.
+const tokenCleanupInterval = 10 * time.Minute
+
+// RunTokenCleanup deletes expired reset tokens now and every tokenCleanupInterval until ctx ends.
+func (a *App) RunTokenCleanup(ctx context.Context) {
+	tick := time.NewTicker(tokenCleanupInterval)
+	defer tick.Stop()
+	for {
+		// A deletion begun is finished: cut short, it would only log a spurious failure.
+		a.Accounts.DeleteExpiredResetTokens(context.WithoutCancel(ctx))
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
 // Close closes the database and the Redis client.
 func (a *App) Close() error { return closeAll(a.DB, a.redis) }
 
