@@ -1,5 +1,5 @@
-// Package app wires Latchkey together from its settings: database, mailer, account service and
-// HTTP handler. cmd/server runs it; tests build the very same thing.
+// Package app wires Latchkey together from its settings: database, mailer, outbox, account
+// service and HTTP handler. cmd/server runs it; tests build the very same thing.
 package app
 
 import (
@@ -19,7 +19,10 @@ import (
 	"latchkey/config"
 	"latchkey/database"
 	"latchkey/email"
+	"latchkey/ent"
+	"latchkey/ent/outboxmail"
 	"latchkey/metrics"
+	"latchkey/outbox"
 	"latchkey/ratelimit"
 	"latchkey/server"
 	"latchkey/web"
@@ -32,15 +35,16 @@ type App struct {
 	Accounts *account.Service
 	Handler  http.Handler // the public listener's
 	Metrics  http.Handler // the private listener's (METRICS_ADDR); nil when it is off
+	outbox   *outbox.Outbox
 	log      *slog.Logger
 	redis    io.Closer // nil without REDIS_URL
 }
 
 // Options change what tests need to change; a zero Options is what production runs.
 type Options struct {
-	Now     func() time.Time      // clock for the rules; default time.Now
-	SMTPTLS *tls.Config           // trust for the SMTP server's certificate
-	Outbox  account.OutboxOptions // non-zero fields win over OUTBOX_* settings
+	Now     func() time.Time // clock for the rules; default time.Now
+	SMTPTLS *tls.Config      // trust for the SMTP server's certificate
+	Outbox  outbox.Options   // non-zero fields win over OUTBOX_* settings
 	Argon2  account.Argon2Params
 	// ThrottleEntries bounds the failed-login records kept; default account.DefaultThrottleEntries.
 	ThrottleEntries int
@@ -83,7 +87,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		}
 		redis, acfg.Limiter = rc, ratelimit.New(rc, opts.RedisPrefix)
 	}
-	accounts, err = account.NewService(db.Client, mailer, acfg, log)
+	box, err := newOutbox(db, cfg, opts, log, func() *account.Service { return accounts })
+	if err == nil {
+		acfg.Outbox = box
+		accounts, err = account.NewService(db.Client, mailer, acfg, log)
+	}
 	if err != nil {
 		closeAll(db, redis)
 		return nil, err
@@ -105,7 +113,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		Metrics:        m,
 		CORSOrigins:    cfg.CORSAllowedOrigins,
 	})
-	a := &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, log: log, redis: redis}
+	a := &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, outbox: box, log: log, redis: redis}
 	if cfg.MetricsAddr != "" {
 		a.Metrics = server.NewMetrics(m, cfg.DebugPprof)
 	}
@@ -143,8 +151,21 @@ func prepareSchema(ctx context.Context, db *database.DB, cfg *config.Config, log
 	return nil
 }
 
-// RunOutbox sends queued mail until ctx ends, then drains what is due.
-func (a *App) RunOutbox(ctx context.Context) { a.Accounts.RunOutbox(ctx) }
+// RunOutbox sends queued mail until ctx ends, then drains it as outbox.Outbox.Run says.
+func (a *App) RunOutbox(ctx context.Context) { a.outbox.Run(ctx) }
+
+// newOutbox builds the outbox that the account service, built after it and returned by
+// accounts, queues its mail in and delivers it through.
+func newOutbox(db *database.DB, cfg *config.Config, opts Options, log *slog.Logger, accounts func() *account.Service) (*outbox.Outbox, error) {
+	return outbox.New(db.Client, outboxOptions(cfg, opts.Outbox), outbox.Hooks{
+		Deliver:    func(ctx context.Context, m *ent.OutboxMail) error { return accounts().DeliverMail(ctx, m) },
+		Settle:     func(ctx context.Context, rows []*ent.OutboxMail) { accounts().SettleResets(ctx, rows) },
+		SettleKind: outboxmail.KindPasswordReset,
+		Observe:    func(m *ent.OutboxMail, event string, final bool) { accounts().CountMail(m, event, final) },
+		Now:        opts.Now,
+		Log:        log,
+	})
+}
 
 // tokenCleanupInterval is how often expired reset tokens are deleted.
 const tokenCleanupInterval = 10 * time.Minute
@@ -196,7 +217,6 @@ func accountConfig(cfg *config.Config, opts Options) account.Config {
 			CheckResetToken: cfg.RateLimitCheckToken,
 			Register:        cfg.RateLimitRegister,
 		},
-		Outbox:          outboxOptions(cfg, opts.Outbox),
 		Now:             opts.Now,
 		Argon2:          opts.Argon2,
 		ThrottleEntries: opts.ThrottleEntries,
@@ -208,7 +228,7 @@ func accountConfig(cfg *config.Config, opts Options) account.Config {
 	}
 }
 
-func outboxOptions(cfg *config.Config, o account.OutboxOptions) account.OutboxOptions {
+func outboxOptions(cfg *config.Config, o outbox.Options) outbox.Options {
 	if o.Lease == 0 {
 		o.Lease = cfg.OutboxLease
 	}

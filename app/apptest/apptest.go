@@ -23,6 +23,7 @@ import (
 	"latchkey/app"
 	"latchkey/config"
 	"latchkey/email/emailtest"
+	"latchkey/outbox"
 )
 
 // SecretKey signs the test servers' access tokens.
@@ -34,7 +35,7 @@ type Setup struct {
 	Env      map[string]string // settings that override the defaults
 	SMTP     emailtest.Options // the test mail server
 	NoWorker bool              // do not send queued mail nor delete expired reset tokens
-	Outbox   account.OutboxOptions
+	Outbox   outbox.Options
 	Argon2   account.Argon2Params
 	// ThrottleEntries, when set, bounds the failed-login records, so a test can reach the bound.
 	ThrottleEntries int
