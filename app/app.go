@@ -87,11 +87,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		}
 		redis, acfg.Limiter = rc, ratelimit.New(rc, opts.RedisPrefix)
 	}
-	box, err := newOutbox(db, cfg, opts, log, func() *account.Service { return accounts })
-	if err == nil {
-		acfg.Outbox = box
-		accounts, err = account.NewService(db.Client, mailer, acfg, log)
-	}
+	var box *outbox.Outbox
+	accounts, box, err = newAccounts(db, mailer, acfg, cfg, opts, log)
 	if err != nil {
 		closeAll(db, redis)
 		return nil, err
@@ -154,17 +151,24 @@ func prepareSchema(ctx context.Context, db *database.DB, cfg *config.Config, log
 // RunOutbox sends queued mail until ctx ends, then drains it as outbox.Outbox.Run says.
 func (a *App) RunOutbox(ctx context.Context) { a.outbox.Run(ctx) }
 
-// newOutbox builds the outbox that the account service, built after it and returned by
-// accounts, queues its mail in and delivers it through.
-func newOutbox(db *database.DB, cfg *config.Config, opts Options, log *slog.Logger, accounts func() *account.Service) (*outbox.Outbox, error) {
-	return outbox.New(db.Client, outboxOptions(cfg, opts.Outbox), outbox.Hooks{
-		Deliver:    func(ctx context.Context, m *ent.OutboxMail) error { return accounts().DeliverMail(ctx, m) },
-		Settle:     func(ctx context.Context, rows []*ent.OutboxMail) { accounts().SettleResets(ctx, rows) },
+// newAccounts builds the outbox and the account service, each handed the other: the outbox
+// calls the service, built after it, through closures.
+func newAccounts(db *database.DB, mailer account.Mailer, acfg account.Config, cfg *config.Config, opts Options, log *slog.Logger) (*account.Service, *outbox.Outbox, error) {
+	var accounts *account.Service
+	box, err := outbox.New(db.Client, outboxOptions(cfg, opts.Outbox), outbox.Hooks{
+		Deliver:    func(ctx context.Context, m *ent.OutboxMail) error { return accounts.DeliverMail(ctx, m) },
+		Settle:     func(ctx context.Context, rows []*ent.OutboxMail) { accounts.SettleResets(ctx, rows) },
 		SettleKind: outboxmail.KindPasswordReset,
-		Observe:    func(m *ent.OutboxMail, event string, final bool) { accounts().CountMail(m, event, final) },
+		Observe:    func(m *ent.OutboxMail, event string, final bool) { accounts.CountMail(m, event, final) },
 		Now:        opts.Now,
 		Log:        log,
 	})
+	if err != nil {
+		return nil, nil, err
+	}
+	acfg.Outbox = box
+	accounts, err = account.NewService(db.Client, mailer, acfg, log)
+	return accounts, box, err
 }
 
 // tokenCleanupInterval is how often expired reset tokens are deleted.
