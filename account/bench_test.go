@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -27,22 +26,8 @@ func BenchmarkHashResetToken(b *testing.B) {
 	}
 }
 
-func benchService(b *testing.B) *Service {
-	b.Helper()
-	s, err := NewService(nil, nil, Config{
-		SecretKey:         []byte(strings.Repeat("k", 32)),
-		Algorithm:         "HS256",
-		AccessTokenTTL:    30 * time.Minute,
-		ResetMailsPerHour: 3,
-	}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return s
-}
-
 func BenchmarkAccessTokenSign(b *testing.B) {
-	s := benchService(b)
+	s := newTestService(b)
 	u := &ent.User{ID: 42, SessionVersion: 3}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -53,7 +38,7 @@ func BenchmarkAccessTokenSign(b *testing.B) {
 }
 
 func BenchmarkAccessTokenVerify(b *testing.B) {
-	s := benchService(b)
+	s := newTestService(b)
 	sess, err := s.issueSession(&ent.User{ID: 42, SessionVersion: 3})
 	if err != nil {
 		b.Fatal(err)

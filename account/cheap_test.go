@@ -2,15 +2,8 @@ package account
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"strings"
 	"testing"
 	"time"
-
-	_ "github.com/mattn/go-sqlite3" // the "sqlite3" driver
-
-	"latchkey/ent/enttest"
 )
 
 // TestCheapPathsSkipHashing: with every hashing slot taken, forgotPassword, checkResetToken and
@@ -18,21 +11,7 @@ import (
 // the slots really were taken.
 func TestCheapPathsSkipHashing(t *testing.T) {
 	ctx := context.Background()
-	db := enttest.Open(t, "sqlite3", "file:cheap-paths?mode=memory&cache=shared&_fk=1")
-	t.Cleanup(func() { db.Close() })
-	s, err := NewService(db, nil, Config{
-		SecretKey:      []byte(strings.Repeat("k", 32)),
-		Algorithm:      "HS256",
-		AccessTokenTTL: time.Hour,
-		ResetTokenTTL:  time.Hour,
-		Argon2:         cheapParams,
-		HashLimits:     HashLimits{Concurrency: 1, QueueTimeout: time.Millisecond},
-		// NewService wants every setting; this test sends no mail.
-		ResetMailsPerHour: 3,
-	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newTestService(t, func(c *Config) { c.HashLimits = HashLimits{Concurrency: 1, QueueTimeout: time.Millisecond} })
 	u, err := s.CreateUser(ctx, "alice", "alice@example.com", "alice password 1")
 	if err != nil {
 		t.Fatal(err)

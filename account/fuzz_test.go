@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"regexp"
 	"slices"
 	"strconv"
@@ -104,13 +103,7 @@ func FuzzAccessToken(f *testing.F) {
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	key := []byte("fuzz-secret-key-that-is-at-least-32-bytes")
 	const issuer = "https://accounts.example.test"
-	s, err := NewService(nil, nil, Config{
-		SecretKey: key, Algorithm: "HS256", Issuer: issuer, AccessTokenTTL: 30 * time.Minute,
-		ResetMailsPerHour: 3, Now: func() time.Time { return now },
-	}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		f.Fatal(err)
-	}
+	s := newTestService(f, at(now), func(c *Config) { c.SecretKey, c.Issuer = key, issuer })
 	// Tokens issued at the fixed time above are the same on every run, so the committed
 	// corpus can hold them and their near misses.
 	sess, err := s.issueSession(&ent.User{ID: 42, SessionVersion: 3})

@@ -6,11 +6,9 @@ import (
 	"testing"
 )
 
-func limitedService(limits RateLimits, clock *fakeClock) *Service {
-	return &Service{
-		cfg:     Config{RateLimitEnabled: true, RateLimits: limits, Observer: noObserver{}},
-		limiter: newRateLimiter(clock.Now),
-	}
+func limitedService(tb testing.TB, limits RateLimits, clock *fakeClock) *Service {
+	tb.Helper()
+	return newTestService(tb, func(c *Config) { c.RateLimitEnabled, c.RateLimits, c.Now = true, limits, clock.Now })
 }
 
 func fromIP(ip string) context.Context { return WithClientIP(context.Background(), ip) }
@@ -19,7 +17,7 @@ func fromIP(ip string) context.Context { return WithClientIP(context.Background(
 // and the ones dropped are the least recently used.
 func TestRateLimiterBounded(t *testing.T) {
 	const clients, limit = 20_000, 5_000
-	s := limitedService(RateLimits{Login: 1}, newFakeClock())
+	s := limitedService(t, RateLimits{Login: 1}, newFakeClock())
 	s.limiter.max = limit
 	for i := range clients {
 		ip := fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
@@ -44,7 +42,7 @@ func TestRateLimiterBounded(t *testing.T) {
 
 // TestAllowIPv6Site: the /64s of one /48 share four times a /64's allowance.
 func TestAllowIPv6Site(t *testing.T) {
-	s := limitedService(RateLimits{ForgotPassword: 1}, newFakeClock())
+	s := limitedService(t, RateLimits{ForgotPassword: 1}, newFakeClock())
 	for i := range subnetAllowance {
 		if err := s.allow(fromIP(fmt.Sprintf("2001:db8:5:%x::1", i)), opForgotPassword); err != nil {
 			t.Fatalf("/64 number %d of the /48: %v", i+1, err)

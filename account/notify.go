@@ -28,7 +28,7 @@ func (s *Service) queuePasswordNotice(ctx context.Context, tx *ent.Tx, u *ent.Us
 	if newest != nil {
 		// Conditional, like a sender's claim: whichever comes second sees the other's write.
 		n, err := tx.OutboxMail.Update().
-			Where(outboxmail.ID(newest.ID), unclaimed(now)).
+			Where(outboxmail.ID(newest.ID), s.cfg.Outbox.Unclaimed()).
 			AddChangeCount(1).
 			SetLastChangeAt(now).
 			SetRecipient(u.Email).

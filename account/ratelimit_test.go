@@ -92,10 +92,7 @@ func TestLimitKey(t *testing.T) {
 }
 
 func TestAllowIPv6Subnet(t *testing.T) {
-	s := &Service{
-		cfg:     Config{RateLimitEnabled: true, RateLimits: RateLimits{ForgotPassword: 1}, Observer: noObserver{}},
-		limiter: newRateLimiter(newFakeClock().Now),
-	}
+	s := limitedService(t, RateLimits{ForgotPassword: 1}, newFakeClock())
 	ctx := WithClientIP(context.Background(), "2001:db8::1")
 	if err := s.allow(ctx, opForgotPassword); err != nil {
 		t.Fatalf("first request: %v", err)

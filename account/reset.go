@@ -56,32 +56,6 @@ func (s *Service) resetLink(token string) string {
 	return s.cfg.FrontendURL + "/reset-password#token=" + token
 }
 
-// ForgotPassword queues a reset mail for email. It does the same work whether or not an account
-// exists (one outbox insert), so neither its answer nor its timing tells; the outbox worker
-// looks the account up, applies the per-account limits and makes the token.
-// Errors: BAD_USER_INPUT (email), RATE_LIMITED.
-func (s *Service) ForgotPassword(ctx context.Context, email string) (string, error) {
-	if err := s.allow(ctx, opForgotPassword); err != nil {
-		return "", err
-	}
-	email, err := normalizeEmail("email", email)
-	if err != nil {
-		return "", err
-	}
-	now := s.now()
-	err = s.resetBatch.insert(ctx, s.db, s.db.OutboxMail.Create().
-		SetKind(outboxmail.KindPasswordReset).
-		SetRecipient(email).
-		SetRequestedAt(now).
-		SetNextAttemptAt(now))
-	if err != nil {
-		return "", fmt.Errorf("queue reset mail: %w", err)
-	}
-	s.cfg.Observer.MailEvent(string(outboxmail.KindPasswordReset), "queued")
-	s.notifyOutbox()
-	return ForgotPasswordMessage, nil
-}
-
 // CheckResetToken tells whether token can still reset a password, without spending it.
 // Errors: RATE_LIMITED.
 func (s *Service) CheckResetToken(ctx context.Context, token string) (valid bool, expiresAt time.Time, err error) {
@@ -151,7 +125,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		return err
 	}
 	s.cfg.Observer.MailEvent(string(outboxmail.KindPasswordChanged), "queued")
-	s.notifyOutbox()
+	s.cfg.Outbox.Wake()
 	s.log.InfoContext(ctx, "password reset", "user_id", u.ID)
 	// The owner has proved the mailbox: let them sign in at once from any device.
 	if err := s.failures.clearAccount(ctx, s.accountKey(u.Email)); err != nil {
@@ -190,7 +164,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, newPassword strin
 		return nil, err
 	}
 	s.cfg.Observer.MailEvent(string(outboxmail.KindPasswordChanged), "queued")
-	s.notifyOutbox()
+	s.cfg.Outbox.Wake()
 	s.log.InfoContext(ctx, "password changed", "user_id", u.ID)
 	return s.issueSession(u)
 }
@@ -220,4 +194,14 @@ func (s *Service) setPassword(ctx context.Context, tx *ent.Tx, userID int, hash 
 		return nil, fmt.Errorf("queue changed mail: %w", err)
 	}
 	return u, nil
+}
+
+// DeleteExpiredResetTokens deletes the reset tokens that can no longer be spent, logging how many.
+func (s *Service) DeleteExpiredResetTokens(ctx context.Context) {
+	n, err := s.db.PasswordResetToken.Delete().Where(passwordresettoken.ExpiresAtLTE(s.now())).Exec(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "delete expired reset tokens", "error", err)
+	} else if n > 0 {
+		s.log.InfoContext(ctx, "deleted expired reset tokens", "count", n)
+	}
 }

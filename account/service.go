@@ -49,7 +49,7 @@ type Config struct {
 	ThrottleEntries  int     // most failed-login records kept; default DefaultThrottleEntries
 	Limiter          Limiter // optional: per-IP allowances shared by every replica
 
-	Outbox OutboxOptions
+	Outbox Outbox // where mail is queued; required by every operation that mails
 
 	Observer Observer // default: counts nothing
 
@@ -69,15 +69,14 @@ type Service struct {
 	log      *slog.Logger
 	limiter  *rateLimiter
 	failures *failureStore
-	wake     chan struct{}
 
 	sharedDown  outage // Config.Limiter failed: limiter stands in
 	tokenParser *jwt.Parser
 	verified    verifiedTokens // access tokens that passed every check
-	resetBatch  outboxBatch    // forgotPassword's outbox rows, written together
 }
 
-// NewService returns the account service. Call RunOutbox to have its mail sent.
+// NewService returns the account service. Its mail goes to cfg.Outbox, which hands it back
+// to DeliverMail.
 func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*Service, error) {
 	if len(cfg.SecretKey) < 32 {
 		return nil, fmt.Errorf("account: secret key must be at least 32 bytes")
@@ -114,7 +113,6 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 		mailer:  mailer,
 		log:     log,
 		limiter: newRateLimiter(cfg.Now),
-		wake:    make(chan struct{}, 1),
 	}
 	s.failures = &failureStore{db: db, now: s.now, limit: cfg.ThrottleEntries}
 	s.tokenParser = s.newTokenParser()

@@ -1,5 +1,5 @@
-// Package app wires Latchkey together from its settings: database, mailer, account service and
-// HTTP handler. cmd/server runs it; tests build the very same thing.
+// Package app wires Latchkey together from its settings: database, mailer, outbox, account
+// service and HTTP handler. cmd/server runs it; tests build the very same thing.
 package app
 
 import (
@@ -20,7 +20,10 @@ import (
 	"latchkey/config"
 	"latchkey/database"
 	"latchkey/email"
+	"latchkey/ent"
+	"latchkey/ent/outboxmail"
 	"latchkey/metrics"
+	"latchkey/outbox"
 	"latchkey/ratelimit"
 	"latchkey/server"
 	"latchkey/web"
@@ -33,6 +36,7 @@ type App struct {
 	Accounts *account.Service
 	Handler  http.Handler // the public listener's
 	Metrics  http.Handler // the private listener's (METRICS_ADDR); nil when it is off
+	outbox   *outbox.Outbox
 	log      *slog.Logger
 	redis    io.Closer // nil without REDIS_URL
 	mail     io.Closer // the SMTP transport's kept connections; nil when mail goes to the log
@@ -40,9 +44,9 @@ type App struct {
 
 // Options change what tests need to change; a zero Options is what production runs.
 type Options struct {
-	Now     func() time.Time      // clock for the rules; default time.Now
-	SMTPTLS *tls.Config           // trust for the SMTP server's certificate
-	Outbox  account.OutboxOptions // non-zero fields win over OUTBOX_* settings
+	Now     func() time.Time // clock for the rules; default time.Now
+	SMTPTLS *tls.Config      // trust for the SMTP server's certificate
+	Outbox  outbox.Options   // non-zero fields win over OUTBOX_* settings
 	Argon2  account.Argon2Params
 	// ThrottleEntries bounds the failed-login records kept; default account.DefaultThrottleEntries.
 	ThrottleEntries int
@@ -85,7 +89,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		}
 		redis, acfg.Limiter = rc, ratelimit.New(rc, opts.RedisPrefix)
 	}
-	accounts, err = account.NewService(db.Client, mailer, acfg, log)
+	var box *outbox.Outbox
+	accounts, box, err = newAccounts(db, mailer, acfg, cfg, opts, log)
 	if err != nil {
 		closeAll(db, redis)
 		return nil, err
@@ -107,7 +112,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		Metrics:        m,
 		CORSOrigins:    cfg.HTTP.CORSAllowedOrigins,
 	})
-	a := &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, log: log, redis: redis}
+	a := &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, outbox: box, log: log, redis: redis}
 	a.mail, _ = transport.(io.Closer)
 	if cfg.HTTP.MetricsAddr != "" {
 		a.Metrics = server.NewMetrics(m, cfg.HTTP.DebugPprof)
@@ -143,8 +148,46 @@ func prepareSchema(ctx context.Context, db *database.DB, cfg *config.Config, log
 	return nil
 }
 
-// RunOutbox sends queued mail until ctx ends, then drains what is due.
-func (a *App) RunOutbox(ctx context.Context) { a.Accounts.RunOutbox(ctx) }
+// RunOutbox sends queued mail until ctx ends, then drains it as outbox.Outbox.Run says.
+func (a *App) RunOutbox(ctx context.Context) { a.outbox.Run(ctx) }
+
+// newAccounts builds the outbox and the account service, each handed the other: the outbox
+// calls the service, built after it, through closures.
+func newAccounts(db *database.DB, mailer account.Mailer, acfg account.Config, cfg *config.Config, opts Options, log *slog.Logger) (*account.Service, *outbox.Outbox, error) {
+	var accounts *account.Service
+	box, err := outbox.New(db.Client, outboxOptions(cfg, opts.Outbox), outbox.Hooks{
+		Deliver:    func(ctx context.Context, m *ent.OutboxMail) error { return accounts.DeliverMail(ctx, m) },
+		Settle:     func(ctx context.Context, rows []*ent.OutboxMail) { accounts.SettleResets(ctx, rows) },
+		SettleKind: outboxmail.KindPasswordReset,
+		Observe:    func(m *ent.OutboxMail, event string, final bool) { accounts.CountMail(m, event, final) },
+		Now:        opts.Now,
+		Log:        log,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	acfg.Outbox = box
+	accounts, err = account.NewService(db.Client, mailer, acfg, log)
+	return accounts, box, err
+}
+
+// tokenCleanupInterval is how often expired reset tokens are deleted.
+const tokenCleanupInterval = 10 * time.Minute
+
+// RunTokenCleanup deletes expired reset tokens now and every tokenCleanupInterval until ctx ends.
+func (a *App) RunTokenCleanup(ctx context.Context) {
+	tick := time.NewTicker(tokenCleanupInterval)
+	defer tick.Stop()
+	for {
+		// A deletion begun is finished: cut short, it would only log a spurious failure.
+		a.Accounts.DeleteExpiredResetTokens(context.WithoutCancel(ctx))
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
 
 // Close closes the database, the Redis client and the mail server connections.
 func (a *App) Close() error { return closeAll(a.mail, a.DB, a.redis) }
@@ -163,11 +206,15 @@ func closeAll(closers ...io.Closer) error {
 func accountConfig(cfg *config.Config, opts Options) account.Config {
 	c := cfg.Account
 	c.Issuer = c.FrontendURL
-	c.Outbox = opts.Outbox
-	c.Outbox.Lease = cmp.Or(c.Outbox.Lease, cfg.Outbox.Lease)
-	c.Outbox.Senders = cmp.Or(c.Outbox.Senders, cfg.Outbox.Senders)
 	c.Now, c.Argon2, c.ThrottleEntries = opts.Now, opts.Argon2, opts.ThrottleEntries
 	return c
+}
+
+// outboxOptions is the OUTBOX_* settings, with what a test set in o winning.
+func outboxOptions(cfg *config.Config, o outbox.Options) outbox.Options {
+	o.Lease = cmp.Or(o.Lease, cfg.Outbox.Lease)
+	o.Senders = cmp.Or(o.Senders, cfg.Outbox.Senders)
+	return o
 }
 
 func mailTransport(cfg *config.Config, log *slog.Logger, tlsConfig *tls.Config) (email.Transport, error) {

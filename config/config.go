@@ -14,15 +14,16 @@ import (
 	"latchkey/account"
 	"latchkey/database"
 	"latchkey/email"
+	"latchkey/outbox"
 )
 
 // Config is every setting of the server, parsed and validated, in sections typed by the
 // packages that consume them.
 type Config struct {
-	Account  account.Config        // the rules; app adds what is not a setting (clock, observer …)
-	SMTP     email.SMTPConfig      // an empty Host writes mails to the log
-	Database database.Options      // the parsed DATABASE_URL and the pool
-	Outbox   account.OutboxOptions // Lease and Senders
+	Account  account.Config   // the rules; app adds what is not a setting (clock, observer …)
+	SMTP     email.SMTPConfig // an empty Host writes mails to the log
+	Database database.Options // the parsed DATABASE_URL and the pool
+	Outbox   outbox.Options   // Lease and Senders
 	HTTP     HTTP
 	Log      Logging
 

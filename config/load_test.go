@@ -16,6 +16,7 @@ import (
 	"latchkey/config"
 	"latchkey/database"
 	"latchkey/email"
+	"latchkey/outbox"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -83,7 +84,7 @@ func TestLoadDefaults(t *testing.T) {
 			URL:          database.URL{Raw: "sqlite:blog.db", Dialect: dialect.SQLite, Path: "blog.db"},
 			MaxOpenConns: 20, MaxIdleConns: 10, ConnMaxLifetime: 30 * time.Minute,
 		},
-		Outbox: account.OutboxOptions{Lease: 2 * time.Minute, Senders: 4},
+		Outbox: outbox.Options{Lease: 2 * time.Minute, Senders: 4},
 		HTTP: config.HTTP{
 			Host: "127.0.0.1", Port: 8000, GraphQLIntrospection: true,
 			ShutdownTimeout: 15 * time.Second, MetricsAddr: "127.0.0.1:9464",
@@ -179,7 +180,7 @@ func TestLoadEveryVariable(t *testing.T) {
 			URL:          database.URL{Raw: "postgres://latchkey@db.example.com/latchkey", Dialect: dialect.Postgres},
 			MaxOpenConns: 40, MaxIdleConns: 5, ConnMaxLifetime: 10 * time.Minute,
 		},
-		Outbox: account.OutboxOptions{Lease: 5 * time.Second, Senders: 16},
+		Outbox: outbox.Options{Lease: 5 * time.Second, Senders: 16},
 		HTTP: config.HTTP{
 			Host:               "0.0.0.0",
 			TrustedProxies:     []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")},

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"latchkey/account"
 	"latchkey/app/apptest"
 	"latchkey/email/emailtest"
+	"latchkey/outbox"
 )
 
 // queuedMail is one row of mail_outbox, as an operator would see it.
@@ -176,11 +176,11 @@ func TestOutboxDropsRefusedRecipient(t *testing.T) {
 func TestOutboxSlowSendNotDuplicated(t *testing.T) {
 	tests := []struct {
 		name   string
-		outbox account.OutboxOptions
+		outbox outbox.Options
 		during func(env *apptest.Env)
 	}{
-		{"LeaseShorterThanSend", account.OutboxOptions{Lease: 50 * time.Millisecond, PollInterval: 10 * time.Millisecond}, func(*apptest.Env) {}},
-		{"ClockJumpsPastLease", account.OutboxOptions{PollInterval: 10 * time.Millisecond}, func(env *apptest.Env) {
+		{"LeaseShorterThanSend", outbox.Options{Lease: 50 * time.Millisecond, PollInterval: 10 * time.Millisecond}, func(*apptest.Env) {}},
+		{"ClockJumpsPastLease", outbox.Options{PollInterval: 10 * time.Millisecond}, func(env *apptest.Env) {
 			env.Clock.Advance(time.Hour)
 		}},
 	}

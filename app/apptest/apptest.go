@@ -23,6 +23,7 @@ import (
 	"latchkey/app"
 	"latchkey/config"
 	"latchkey/email/emailtest"
+	"latchkey/outbox"
 )
 
 // SecretKey signs the test servers' access tokens.
@@ -33,8 +34,8 @@ const SecretKey = "test-secret-key-that-is-at-least-32-bytes-long"
 type Setup struct {
 	Env      map[string]string // settings that override the defaults
 	SMTP     emailtest.Options // the test mail server
-	NoWorker bool              // do not send queued mail
-	Outbox   account.OutboxOptions
+	NoWorker bool              // do not send queued mail nor delete expired reset tokens
+	Outbox   outbox.Options
 	Argon2   account.Argon2Params
 	// ThrottleEntries, when set, bounds the failed-login records, so a test can reach the bound.
 	ThrottleEntries int
@@ -141,6 +142,7 @@ func Start(tb testing.TB, s Setup) *Env {
 	var wg sync.WaitGroup
 	if !s.NoWorker {
 		wg.Go(func() { a.RunOutbox(ctx) })
+		wg.Go(func() { a.RunTokenCleanup(ctx) })
 	}
 	e := &Env{App: a, HTTP: srv, Metrics: metrics, SMTP: smtp, Clock: clock, DBPath: cfg.SQLitePath(), DatabaseURL: dbURL, logs: logs, noWorker: s.NoWorker}
 	e.stop = func() {

@@ -13,7 +13,8 @@ func (e *Env) Flush(tb testing.TB) {
 	if !e.noWorker {
 		tb.Fatal("apptest: Flush needs Setup.NoWorker")
 	}
-	// On a context that is already done, RunOutbox sends what is due once and returns.
+	// On a context that is already done, RunOutbox only drains: it sends what is due and
+	// returns once every send is over.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	e.App.RunOutbox(ctx)

@@ -70,6 +70,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.RunOutbox(workerCtx) })
+	wg.Go(func() { a.RunTokenCleanup(workerCtx) })
 
 	serveErr := make(chan error, len(servers))
 	for i, srv := range servers {

@@ -1,4 +1,4 @@
-package account
+package outbox
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"latchkey/ent"
-	"latchkey/ent/enttest"
 	"latchkey/ent/outboxmail"
 )
 
@@ -19,13 +18,12 @@ func batchRow(db *ent.Client, recipient string) *ent.OutboxMailCreate {
 		SetRequestedAt(now).SetNextAttemptAt(now)
 }
 
-func TestOutboxBatch(t *testing.T) {
+func TestBatch(t *testing.T) {
 	ctx := context.Background()
-	db := enttest.Open(t, "sqlite3", "file:outbox-batch?mode=memory&cache=shared&_fk=1")
-	t.Cleanup(func() { db.Close() })
+	db, _ := openDB(t)
 
 	t.Run("OKConcurrent", func(t *testing.T) {
-		var b outboxBatch
+		var b batch
 		const n = 300 // more than maxBatch
 		errs := make([]error, n)
 		var wg sync.WaitGroup
@@ -47,7 +45,7 @@ func TestOutboxBatch(t *testing.T) {
 	})
 
 	t.Run("ErrOnlyTheBadRow", func(t *testing.T) {
-		var b outboxBatch
+		var b batch
 		// Hold the write so that the rows gather into one batch, the bad one among them.
 		b.writing = true
 		recipients := []string{"good1@example.com", strings.Repeat("x", 300), "good2@example.com"}
@@ -56,7 +54,7 @@ func TestOutboxBatch(t *testing.T) {
 		for i, r := range recipients {
 			wg.Go(func() { errs[i] = b.insert(ctx, db, batchRow(db, r)) })
 		}
-		waitFor(t, func() bool { b.mu.Lock(); defer b.mu.Unlock(); return len(b.pending) == len(recipients) })
+		waitFor(t, "the rows to gather", func() bool { b.mu.Lock(); defer b.mu.Unlock(); return len(b.pending) == len(recipients) })
 		b.mu.Lock()
 		close(b.pending[0].lead)
 		b.mu.Unlock()

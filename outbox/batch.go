@@ -1,4 +1,4 @@
-package account
+package outbox
 
 import (
 	"context"
@@ -10,13 +10,13 @@ import (
 // maxBatch bounds one INSERT: SQLite allows 32 766 bound values, an outbox row takes 6.
 const maxBatch = 256
 
-// outboxBatch writes the outbox rows of concurrent requests together: one INSERT and one commit
+// batch writes the outbox rows of concurrent requests together: one INSERT and one commit
 // for every request that arrived while the previous write was under way, instead of one each.
 // Under a flood of forgotPassword, SQLite's single writer then spends its time writing rows, not
 // committing, and no request waits behind a queue of commits. It has no goroutine of its own:
 // the first request to find no write under way writes, and hands what gathered meanwhile to the
 // next request in line, which writes it.
-type outboxBatch struct {
+type batch struct {
 	mu      sync.Mutex
 	pending []*queuedRow
 	writing bool
@@ -29,7 +29,7 @@ type queuedRow struct {
 }
 
 // insert adds the row and returns once it is committed, or failed.
-func (b *outboxBatch) insert(ctx context.Context, db *ent.Client, create *ent.OutboxMailCreate) error {
+func (b *batch) insert(ctx context.Context, db *ent.Client, create *ent.OutboxMailCreate) error {
 	q := &queuedRow{create: create, done: make(chan error, 1), lead: make(chan struct{})}
 	b.mu.Lock()
 	b.pending = append(b.pending, q)
@@ -50,22 +50,22 @@ func (b *outboxBatch) insert(ctx context.Context, db *ent.Client, create *ent.Ou
 }
 
 // write inserts what is pending (up to maxBatch rows), then hands the rest to its first request.
-func (b *outboxBatch) write(ctx context.Context, db *ent.Client) {
+func (b *batch) write(ctx context.Context, db *ent.Client) {
 	b.mu.Lock()
 	n := min(len(b.pending), maxBatch)
-	batch := b.pending[:n:n]
+	rows := b.pending[:n:n]
 	b.pending = b.pending[n:]
 	b.mu.Unlock()
 
 	// The rows are other requests' too: this one going away must not fail them.
 	ctx = context.WithoutCancel(ctx)
-	creates := make([]*ent.OutboxMailCreate, len(batch))
-	for i, q := range batch {
+	creates := make([]*ent.OutboxMailCreate, len(rows))
+	for i, q := range rows {
 		creates[i] = q.create
 	}
 	err := db.OutboxMail.CreateBulk(creates...).Exec(ctx)
-	for _, q := range batch {
-		if err != nil && len(batch) > 1 {
+	for _, q := range rows {
+		if err != nil && len(rows) > 1 {
 			// One row's fault must not be every row's: try each alone.
 			q.done <- q.create.Exec(ctx)
 			continue

@@ -1,0 +1,58 @@
+package account
+
+import (
+	"context"
+	"fmt"
+
+	"latchkey/ent"
+	"latchkey/ent/outboxmail"
+	"latchkey/ent/predicate"
+)
+
+// Outbox is the mail queue the rules write to; the outbox package satisfies it, and sends what
+// is queued through DeliverMail.
+type Outbox interface {
+	// Add inserts a row and returns once it is committed.
+	Add(ctx context.Context, create *ent.OutboxMailCreate) error
+	// Wake has the worker look for due mail now.
+	Wake()
+	// Unclaimed matches the rows no sender holds now: those the rules may still change.
+	Unclaimed() predicate.OutboxMail
+}
+
+// DeliverMail is the outbox's deliver function: it sends m, or finds that nothing is to be
+// sent. Its error reports Skipped() when another worker decided m's fate first.
+func (s *Service) DeliverMail(ctx context.Context, m *ent.OutboxMail) error {
+	switch m.Kind {
+	case outboxmail.KindPasswordReset:
+		return s.deliverReset(ctx, m)
+	case outboxmail.KindPasswordChanged:
+		return s.sendPasswordNotice(ctx, m)
+	}
+	return fmt.Errorf("unknown mail kind %q", m.Kind)
+}
+
+// What the metrics count of mail. A reset request counts as queued when asked for and as
+// processed once its outcome is known (accepted for sending, or settled with nothing to send),
+// and nothing more: whether its mail goes out, and so every delivery outcome, depends on whether
+// the account exists, and a counter that moved with it would tell whoever reads the metrics.
+// Other mail, a "password changed" notice to an account the caller has proved they hold, counts
+// its deliveries too: sent, failed, retried, given_up and refused.
+
+// CountMail is the outbox's observer: it counts event in the delivery of m, final when m has
+// left the outbox.
+func (s *Service) CountMail(m *ent.OutboxMail, event string, final bool) {
+	if m.Kind != outboxmail.KindPasswordReset {
+		s.cfg.Observer.MailEvent(string(m.Kind), event)
+		return
+	}
+	// acceptReset counted and marked an accepted request; one that leaves undecided counts here.
+	if final && !m.Accepted {
+		s.countProcessed()
+	}
+}
+
+// countProcessed counts a reset request whose outcome is known.
+func (s *Service) countProcessed() {
+	s.cfg.Observer.MailEvent(string(outboxmail.KindPasswordReset), "processed")
+}

@@ -1,0 +1,205 @@
+package outbox
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"latchkey/ent"
+	"latchkey/ent/outboxmail"
+)
+
+// worker is one Run: its senders and the slots they hold.
+type worker struct {
+	o     *Outbox
+	slots chan struct{}
+	wg    sync.WaitGroup
+
+	mu      sync.Mutex
+	sending map[int]bool // mails being sent; never claimed again, even should the clock jump past their lease
+}
+
+func (w *worker) busyIDs() []int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ids := make([]int, 0, len(w.sending))
+	for id := range w.sending {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func (w *worker) setSending(id int, on bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if on {
+		w.sending[id] = true
+	} else {
+		delete(w.sending, id)
+	}
+}
+
+// start claims due mail for every free sender and starts sending it, until nothing is due or
+// until ends. It reports whether due mail may be left because every sender is busy.
+func (w *worker) start(until context.Context) (busy bool) {
+	// A send, once started, is finished even at shutdown: the transport bounds how long it takes.
+	work := context.WithoutCancel(until)
+	for until.Err() == nil {
+		free := cap(w.slots) - len(w.slots)
+		if free == 0 {
+			return true
+		}
+		claimed := w.o.claim(work, free, w.busyIDs())
+		for _, c := range claimed {
+			w.slots <- struct{}{}
+			w.setSending(c.ID, true)
+			w.wg.Go(func() {
+				defer func() {
+					w.setSending(c.ID, false)
+					<-w.slots
+					w.o.Wake() // a sender is free: look again for due mail
+				}()
+				w.o.deliver(work, c)
+			})
+		}
+		if len(claimed) < free {
+			return false
+		}
+	}
+	return false
+}
+
+// drain starts sends of due mail for at most timeout, then waits for every send in flight.
+func (w *worker) drain(timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for w.start(ctx) {
+		select {
+		case <-w.o.wake:
+		case <-ctx.Done():
+		}
+	}
+	w.wg.Wait()
+}
+
+// claimedMail is a mail this worker holds until lease, unless it renews it.
+type claimedMail struct {
+	*ent.OutboxMail
+	lease time.Time
+}
+
+// claim takes up to n due mails, other than those in skip, with a conditional update, so that
+// two workers, in this process or another replica, never take the same one.
+func (o *Outbox) claim(ctx context.Context, n int, skip []int) []claimedMail {
+	now := o.now()
+	due, err := o.db.OutboxMail.Query().
+		Where(outboxmail.NextAttemptAtLTE(now), unclaimed(now), outboxmail.IDNotIn(skip...)).
+		Order(outboxmail.ByNextAttemptAt(), outboxmail.ByID()). // walks the next_attempt_at index, no sort
+		Limit(n).
+		All(ctx)
+	if err != nil {
+		o.log.ErrorContext(ctx, "outbox: look for due mail", "error", err)
+		return nil
+	}
+	return o.take(ctx, due, now)
+}
+
+// take claims the mails of due that are still as they were read. One may have changed since,
+// by the two writes made to unclaimed rows: Settle accepted it (taken stale, Deliver would
+// decide it again), or a change was folded into it (change_count). Left, it is read afresh.
+func (o *Outbox) take(ctx context.Context, due []*ent.OutboxMail, now time.Time) []claimedMail {
+	until := leaseEnd(now, o.opts.Lease)
+	var claimed []claimedMail
+	for _, m := range due {
+		n, err := o.db.OutboxMail.Update().
+			Where(outboxmail.ID(m.ID), unclaimed(now), outboxmail.Accepted(m.Accepted), outboxmail.ChangeCount(m.ChangeCount)).
+			SetLockedUntil(until).
+			Save(ctx)
+		if err != nil {
+			o.log.ErrorContext(ctx, "outbox: claim mail", "mail_id", m.ID, "error", err)
+			continue
+		}
+		if n == 1 {
+			claimed = append(claimed, claimedMail{m, until})
+		}
+	}
+	return claimed
+}
+
+// leaseEnd is rounded to the microsecond so that it compares equal after a round trip through
+// any database (PostgreSQL keeps microseconds).
+func leaseEnd(now time.Time, lease time.Duration) time.Time {
+	return now.Add(lease).Truncate(time.Microsecond)
+}
+
+// deliver hands one claimed mail to Deliver, then deletes it, releases it or schedules the next try.
+func (o *Outbox) deliver(ctx context.Context, m claimedMail) {
+	stop := o.keepLease(ctx, m)
+	err := o.hooks.Deliver(ctx, m.OutboxMail)
+	held := stop()
+	switch {
+	case err == nil:
+		o.hooks.Observe(m.OutboxMail, eventSent, true)
+		// Should this fail, the mail goes out again when the lease ends: twice rather than never.
+		if err := o.db.OutboxMail.DeleteOneID(m.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
+			o.log.ErrorContext(ctx, "outbox: delete sent mail", "mail_id", m.ID, "error", err)
+		}
+	case skipped(err):
+		o.log.DebugContext(ctx, "outbox: mail decided elsewhere, released for another look", "mail_id", m.ID, "error", err)
+		o.release(ctx, m.ID, held)
+	default:
+		o.hooks.Observe(m.OutboxMail, eventFailed, false)
+		o.retryLater(ctx, m.OutboxMail, err)
+	}
+}
+
+// release gives a mail back as it was, unless the lease was lost to another worker meanwhile.
+func (o *Outbox) release(ctx context.Context, id int, held time.Time) {
+	err := o.db.OutboxMail.Update().
+		Where(outboxmail.ID(id), outboxmail.LockedUntil(held)).
+		ClearLockedUntil().
+		Exec(ctx)
+	if err != nil {
+		o.log.ErrorContext(ctx, "outbox: release mail", "mail_id", id, "error", err)
+	}
+}
+
+// keepLease renews the claim on m until stop is called, so that a send slower than the lease
+// is never taken over and sent twice: the lease only runs out when this process is gone. stop
+// returns the lease last written.
+func (o *Outbox) keepLease(ctx context.Context, m claimedMail) (stop func() time.Time) {
+	done := make(chan struct{})
+	held := m.lease
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		lease := o.opts.Lease
+		t := time.NewTicker(max(lease/3, time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			next := leaseEnd(o.now(), lease)
+			n, err := o.db.OutboxMail.Update().
+				Where(outboxmail.ID(m.ID), outboxmail.LockedUntil(held)).
+				SetLockedUntil(next).
+				Save(ctx)
+			switch {
+			case err != nil:
+				o.log.WarnContext(ctx, "outbox: renew lease", "mail_id", m.ID, "error", err)
+			case n == 0:
+				o.log.WarnContext(ctx, "outbox: lease lost while sending; the mail may go out twice", "mail_id", m.ID)
+				return
+			default:
+				held = next
+			}
+		}
+	})
+	return func() time.Time {
+		close(done)
+		wg.Wait()
+		return held
+	}
+}
