@@ -38,34 +38,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer a.Close()
 
-	ln, err := net.Listen("tcp", cfg.Addr())
+	servers, listeners, err := listen(cfg, a, log)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
+		return err
 	}
-	errorLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
-	servers := []*http.Server{{
-		Handler:           a.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          errorLog,
-	}}
-	listeners := []net.Listener{ln}
 	metricsAddr := ""
-	if a.Metrics != nil {
-		mln, err := net.Listen("tcp", cfg.HTTP.MetricsAddr)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.HTTP.MetricsAddr, err)
-		}
-		metricsAddr = mln.Addr().String()
-		// No WriteTimeout: a CPU profile streams for as long as it was asked to.
-		servers = append(servers, &http.Server{Handler: a.Metrics, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: errorLog})
-		listeners = append(listeners, mln)
+	if len(listeners) > 1 {
+		metricsAddr = listeners[1].Addr().String()
 	}
-	printBanner(stdout, cfg, ln.Addr().String(), metricsAddr)
+	printBanner(stdout, cfg, listeners[0].Addr().String(), metricsAddr)
 
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -86,6 +67,36 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	wg.Wait()
 	log.Info("stopped")
 	return err
+}
+
+// listen opens the public listener and, with METRICS_ADDR, the private one, each with its server.
+func listen(cfg *config.Config, a *app.App, log *slog.Logger) ([]*http.Server, []net.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.Addr())
+	if err != nil {
+		return nil, nil, fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
+	}
+	errorLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
+	servers := []*http.Server{{
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          errorLog,
+	}}
+	listeners := []net.Listener{ln}
+	if a.Metrics != nil {
+		mln, err := net.Listen("tcp", cfg.HTTP.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return nil, nil, fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.HTTP.MetricsAddr, err)
+		}
+		// No WriteTimeout: a CPU profile streams for as long as it was asked to.
+		servers = append(servers, &http.Server{Handler: a.Metrics, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: errorLog})
+		listeners = append(listeners, mln)
+	}
+	return servers, listeners, nil
 }
 
 // shutdown stops every server within one shared deadline.
