@@ -28,7 +28,6 @@ func BenchmarkUserRead(b *testing.B) {
 		name string
 		read func() (*ent.User, error)
 	}{
-		{"HandWritten", func() (*ent.User, error) { return db.UserByID(ctx, id) }},
 		{"EntGet", func() (*ent.User, error) { return db.Client.User.Get(ctx, id) }},
 		{"EntSelect", func() (*ent.User, error) {
 			return db.Client.User.Query().Where(user.ID(id)).
