@@ -18,9 +18,6 @@ type RateLimits struct {
 	Register        int
 }
 
-// DefaultRateLimits are the limits a server runs with unless configured otherwise.
-var DefaultRateLimits = RateLimits{ForgotPassword: 5, Login: 10, ResetPassword: 10, CheckResetToken: 20, Register: 5}
-
 type operation string
 
 const (
