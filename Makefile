@@ -19,7 +19,7 @@ lint:           ## gofmt, go vet, staticcheck
 	go run honnef.co/go/tools/cmd/staticcheck ./...
 
 bench:          ## Go benchmarks of the hot paths
-	go test -run='^$$' -bench=. -benchmem ./account/ ./graph/ ./server/
+	go test -run='^$$' -bench=. -benchmem ./account/ ./graph/ ./database/ ./contract/
 
 loadtest:       ## the load tool against the real server (see docs/BENCHMARKS.md)
 	go run ./cmd/loadtest

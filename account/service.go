@@ -56,7 +56,6 @@ type Config struct {
 	Now        func() time.Time // defaults to time.Now
 	Argon2     Argon2Params     // defaults to DefaultArgon2Params
 	HashLimits HashLimits       // concurrent argon2id computations and their queue
-	Users      UserReader       // optional: CurrentUser's read without ent's query builder
 }
 
 // Service carries out every account operation.

@@ -105,17 +105,7 @@ func (s *Service) parseAccessToken(token string) (*accessClaims, error) {
 	return &claims, nil
 }
 
-// UserReader reads an account by id faster than an ent query: CurrentUser's one read, on the
-// path of every signed-in request. The database package provides one.
-type UserReader interface {
-	// UserByID returns the user, or nil when there is none.
-	UserByID(ctx context.Context, id int) (*ent.User, error)
-}
-
 func (s *Service) userByID(ctx context.Context, id int) (*ent.User, error) {
-	if s.cfg.Users != nil {
-		return s.cfg.Users.UserByID(ctx, id)
-	}
 	u, err := s.db.User.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, nil

@@ -79,7 +79,6 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	m := metrics.New(func() int { return accounts.Hasher().QueueDepth() })
 	acfg := accountConfig(cfg, opts)
 	acfg.Observer = m
-	acfg.Users = db
 	var redis io.Closer
 	if cfg.RedisURL != "" {
 		rc, err := ratelimit.NewClient(cfg.RedisURL)

@@ -22,7 +22,7 @@ import (
 // DB is an open database: the ent client and the pool beneath it.
 type DB struct {
 	Client  *ent.Client
-	SQL     *sql.DB
+	SQL     *sql.DB // on SQLite the pool of reads: the client writes through a connection of its own
 	Dialect string
 }
 
@@ -103,7 +103,7 @@ func (d *DB) MigrationStatus(ctx context.Context) (migrations.Status, error) {
 	return migrations.StatusOf(ctx, d.SQL, d.Dialect)
 }
 
-// Close closes the pool.
+// Close closes the client and its pools.
 func (d *DB) Close() error { return d.Client.Close() }
 
 // driver names the database/sql driver, the ent dialect and the DSN; "" for a zero URL.

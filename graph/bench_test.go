@@ -38,7 +38,6 @@ func benchHandler(b *testing.B) (http.Handler, *account.Service, string) {
 		ResetMailsPerHour: 3,
 		// Cheap hashing: these benchmarks are about everything around it.
 		Argon2: account.Argon2Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32},
-		Users:  db, // as app.New wires it
 	}, quiet)
 	if err != nil {
 		b.Fatal(err)

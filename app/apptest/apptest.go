@@ -1,5 +1,6 @@
 // Package apptest starts a whole Latchkey for tests: the real wiring from package app on a real
-// SQLite file, behind a real HTTP server, sending mail to a real SMTP server on loopback.
+// database (a SQLite file, or PostgreSQL with TEST_DATABASE_URL), behind a real HTTP server,
+// sending mail to a real SMTP server on loopback.
 package apptest
 
 import (

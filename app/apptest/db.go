@@ -12,10 +12,13 @@ import (
 
 	"entgo.io/ent/dialect"
 	_ "github.com/mattn/go-sqlite3" // the "sqlite3" driver, as an operator's own tools would use it
+
+	"latchkey/ent/migrate"
 )
 
-// PostgresURL is the server the suite runs against as well when TEST_DATABASE_URL is set;
-// under CI=true its absence is a failure, not a quiet fall-back to SQLite alone.
+// PostgresURL is TEST_DATABASE_URL, the PostgreSQL server the suite also runs against when it is
+// set. Without it the suite runs on SQLite and the tests that need PostgreSQL skip, even under
+// CI=true: .ci/run runs the suite once without it on purpose, then again with it.
 func PostgresURL() string { return os.Getenv("TEST_DATABASE_URL") }
 
 // FreshDatabase returns the URL of a new, empty database for one test: a SQLite file, or a
@@ -96,10 +99,10 @@ func (e *Env) dumpRows(tb testing.TB) []byte {
 	tb.Helper()
 	db := e.OpenDB(tb)
 	var all []byte
-	for _, table := range []string{"users", "password_reset_tokens", "mail_outbox"} {
-		rows, err := db.Query(`SELECT row_to_json(t)::text FROM ` + table + ` t`)
+	for _, table := range migrate.Tables {
+		rows, err := db.Query(`SELECT row_to_json(t)::text FROM ` + table.Name + ` t`)
 		if err != nil {
-			tb.Fatalf("dump %s: %v", table, err)
+			tb.Fatalf("dump %s: %v", table.Name, err)
 		}
 		for rows.Next() {
 			var row string

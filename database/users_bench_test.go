@@ -1,0 +1,48 @@
+package database_test
+
+import (
+	"context"
+	"testing"
+
+	"latchkey/app/apptest"
+	"latchkey/database"
+	"latchkey/ent"
+	"latchkey/ent/user"
+)
+
+// BenchmarkUserRead compares the ways CurrentUser can read its account by id, on a real SQLite
+// file, or on PostgreSQL when TEST_DATABASE_URL is set. The figures are in docs/BENCHMARKS.md.
+func BenchmarkUserRead(b *testing.B) {
+	ctx := context.Background()
+	db, err := database.Open(ctx, apptest.FreshDatabase(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	id := db.Client.User.Create().SetUsername("bench").SetEmail("bench@example.com").SetPasswordHash("hash").
+		SaveX(ctx).ID
+	reads := []struct {
+		name string
+		read func() (*ent.User, error)
+	}{
+		{"EntGet", func() (*ent.User, error) { return db.Client.User.Get(ctx, id) }},
+		{"EntSelect", func() (*ent.User, error) {
+			return db.Client.User.Query().Where(user.ID(id)).
+				Select(user.FieldUsername, user.FieldEmail, user.FieldPasswordHash, user.FieldSessionVersion, user.FieldCreatedAt).
+				Only(ctx)
+		}},
+	}
+	for _, r := range reads {
+		b.Run(r.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if u, err := r.read(); err != nil || u.ID != id {
+					b.Fatalf("read = %v, %v", u, err)
+				}
+			}
+		})
+	}
+}
