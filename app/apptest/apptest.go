@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -76,36 +77,7 @@ type Env struct {
 func Start(tb testing.TB, s Setup) *Env {
 	tb.Helper()
 	smtp := emailtest.Start(tb, s.SMTP)
-	dbURL := s.DatabaseURL
-	if dbURL == "" {
-		dbURL = FreshDatabase(tb)
-	}
-	env := map[string]string{
-		"SECRET_KEY":         SecretKey,
-		"DATABASE_URL":       dbURL,
-		"AUTO_MIGRATE":       "true",
-		"MAIL_SERVER":        smtp.Host(),
-		"MAIL_PORT":          strconv.Itoa(smtp.Port()),
-		"MAIL_USE_TLS":       "false",
-		"RATE_LIMIT_ENABLED": "false",
-		"APP_ENV":            "test",
-	}
-	var ln net.Listener
-	if s.LinksToServer {
-		var err error
-		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			tb.Fatalf("listen: %v", err)
-		}
-		tb.Cleanup(func() { ln.Close() })
-		env["FRONTEND_URL"] = "http://" + ln.Addr().String()
-	}
-	for k, v := range s.Env {
-		env[k] = v
-	}
-	cfg, err := config.Load(func(k string) string { return env[k] }, "")
-	if err != nil {
-		tb.Fatalf("settings: %v", err)
-	}
+	cfg, dbURL, ln := settings(tb, s, smtp)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clock := NewClock()
@@ -125,36 +97,8 @@ func Start(tb testing.TB, s Setup) *Env {
 	if err != nil {
 		tb.Fatalf("start app: %v", err)
 	}
-	handler := a.Handler
-	if s.Wrap != nil {
-		handler = s.Wrap(handler)
-	}
-	srv := httptest.NewUnstartedServer(handler)
-	if ln != nil {
-		srv.Listener.Close()
-		srv.Listener = ln
-	}
-	srv.Start()
-	var metrics *httptest.Server
-	if a.Metrics != nil {
-		metrics = httptest.NewServer(a.Metrics)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	if !s.NoWorker {
-		wg.Go(func() { a.RunOutbox(ctx) })
-		wg.Go(func() { a.RunTokenCleanup(ctx) })
-	}
-	e := &Env{App: a, HTTP: srv, Metrics: metrics, SMTP: smtp, Clock: clock, DBPath: cfg.SQLitePath(), DatabaseURL: dbURL, logs: logs, noWorker: s.NoWorker}
-	e.stop = func() {
-		srv.Close()
-		if metrics != nil {
-			metrics.Close()
-		}
-		cancel()
-		wg.Wait()
-		a.Close()
-	}
+	e := &Env{App: a, SMTP: smtp, Clock: clock, DBPath: cfg.SQLitePath(), DatabaseURL: dbURL, logs: logs, noWorker: s.NoWorker}
+	e.serve(s, ln)
 	tb.Cleanup(func() {
 		e.Stop()
 		if tb.Failed() {
@@ -162,6 +106,72 @@ func Start(tb testing.TB, s Setup) *Env {
 		}
 	})
 	return e
+}
+
+// settings are the test's: a fresh database, mail to smtp, no rate limits, then s.Env. With
+// LinksToServer, ln is the listener the server will use, so that links can name it.
+func settings(tb testing.TB, s Setup, smtp *emailtest.Server) (cfg *config.Config, dbURL string, ln net.Listener) {
+	tb.Helper()
+	dbURL = s.DatabaseURL
+	if dbURL == "" {
+		dbURL = FreshDatabase(tb)
+	}
+	env := map[string]string{
+		"SECRET_KEY":         SecretKey,
+		"DATABASE_URL":       dbURL,
+		"AUTO_MIGRATE":       "true",
+		"MAIL_SERVER":        smtp.Host(),
+		"MAIL_PORT":          strconv.Itoa(smtp.Port()),
+		"MAIL_USE_TLS":       "false",
+		"RATE_LIMIT_ENABLED": "false",
+		"APP_ENV":            "test",
+	}
+	if s.LinksToServer {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			tb.Fatalf("listen: %v", err)
+		}
+		tb.Cleanup(func() { ln.Close() })
+		env["FRONTEND_URL"] = "http://" + ln.Addr().String()
+	}
+	maps.Copy(env, s.Env)
+	cfg, err := config.Load(func(k string) string { return env[k] }, "")
+	if err != nil {
+		tb.Fatalf("settings: %v", err)
+	}
+	return cfg, dbURL, ln
+}
+
+// serve starts the listeners (on ln, when set) and, unless s.NoWorker, the workers.
+func (e *Env) serve(s Setup, ln net.Listener) {
+	handler := e.App.Handler
+	if s.Wrap != nil {
+		handler = s.Wrap(handler)
+	}
+	e.HTTP = httptest.NewUnstartedServer(handler)
+	if ln != nil {
+		e.HTTP.Listener.Close()
+		e.HTTP.Listener = ln
+	}
+	e.HTTP.Start()
+	if e.App.Metrics != nil {
+		e.Metrics = httptest.NewServer(e.App.Metrics)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	if !s.NoWorker {
+		wg.Go(func() { e.App.RunOutbox(ctx) })
+		wg.Go(func() { e.App.RunTokenCleanup(ctx) })
+	}
+	e.stop = func() {
+		e.HTTP.Close()
+		if e.Metrics != nil {
+			e.Metrics.Close()
+		}
+		cancel()
+		wg.Wait()
+		e.App.Close()
+	}
 }
 
 // Stop shuts the server down as a restart would: HTTP first, then the mail worker, then the
