@@ -56,52 +56,48 @@ type Options struct {
 }
 
 // New opens the database, migrates it unless told not to, and assembles the service.
-func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options) (*App, error) {
-	db, err := OpenDB(ctx, cfg, opts.WrapDriver)
-	if err != nil {
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options) (_ *App, err error) {
+	a := &App{Config: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if a.DB, err = OpenDB(ctx, cfg, opts.WrapDriver); err != nil {
 		return nil, err
 	}
-	if err := prepareSchema(ctx, db, cfg, log); err != nil {
-		db.Close()
+	if err := prepareSchema(ctx, a.DB, cfg, log); err != nil {
 		return nil, err
 	}
 	transport, err := mailTransport(cfg, log, opts.SMTPTLS)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
+	a.mail, _ = transport.(io.Closer)
 	mailer, err := email.NewMailer(transport, cfg.AppName)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
-	var accounts *account.Service
-	m := metrics.New(func() int { return accounts.Hasher().QueueDepth() })
+	m := metrics.New(func() int { return a.Accounts.Hasher().QueueDepth() })
 	acfg := accountConfig(cfg, opts)
 	acfg.Observer = m
-	var redis io.Closer
 	if cfg.RedisURL != "" {
 		rc, err := ratelimit.NewClient(cfg.RedisURL)
 		if err != nil {
-			db.Close()
 			return nil, err
 		}
-		redis, acfg.Limiter = rc, ratelimit.New(rc, opts.RedisPrefix)
+		a.redis, acfg.Limiter = rc, ratelimit.New(rc, opts.RedisPrefix)
 	}
-	var box *outbox.Outbox
-	accounts, box, err = newAccounts(db, mailer, acfg, cfg, opts, log)
-	if err != nil {
-		closeAll(db, redis)
+	if a.Accounts, a.outbox, err = newAccounts(a.DB, mailer, acfg, cfg, opts, log); err != nil {
 		return nil, err
 	}
 	pages, err := web.New(cfg.AppName, cfg.Account.PasswordMinLength)
 	if err != nil {
-		closeAll(db, redis)
 		return nil, err
 	}
-	handler := server.New(server.Deps{
-		Accounts:       accounts,
-		DB:             db.SQL,
+	a.Handler = server.New(server.Deps{
+		Accounts:       a.Accounts,
+		DB:             a.DB.SQL,
 		Pages:          pages,
 		Logger:         log,
 		AppName:        cfg.AppName,
@@ -111,8 +107,6 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		Metrics:        m,
 		CORSOrigins:    cfg.HTTP.CORSAllowedOrigins,
 	})
-	a := &App{Config: cfg, DB: db, Accounts: accounts, Handler: handler, outbox: box, log: log, redis: redis}
-	a.mail, _ = transport.(io.Closer)
 	if cfg.HTTP.MetricsAddr != "" {
 		a.Metrics = server.NewMetrics(m, cfg.HTTP.DebugPprof)
 	}
@@ -188,15 +182,17 @@ func (a *App) RunTokenCleanup(ctx context.Context) {
 	}
 }
 
-// Close closes the database, the Redis client and the mail server connections.
-func (a *App) Close() error { return closeAll(a.mail, a.DB, a.redis) }
-
-func closeAll(closers ...io.Closer) error {
+// Close closes the mail server connections, the database and the Redis client.
+func (a *App) Close() error {
 	var errs []error
-	for _, c := range closers {
-		if c != nil {
-			errs = append(errs, c.Close())
-		}
+	if a.mail != nil {
+		errs = append(errs, a.mail.Close())
+	}
+	if a.DB != nil {
+		errs = append(errs, a.DB.Close())
+	}
+	if a.redis != nil {
+		errs = append(errs, a.redis.Close())
 	}
 	return errors.Join(errs...)
 }
