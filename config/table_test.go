@@ -11,7 +11,7 @@ import (
 // notSettings are the fields of Config's sections that app or a test fills, not a setting.
 var notSettings = []string{
 	"Account.Issuer", "Account.ThrottleEntries", "Account.Limiter", "Account.Outbox",
-	"Account.Observer", "Account.Now", "Account.Argon2", "Account.Users",
+	"Account.Observer", "Account.Now", "Account.Argon2",
 	"SMTP.ConnectTimeout", "SMTP.SendTimeout", "SMTP.TLSConfig",
 	"Database.WrapDriver",
 	"Outbox.PollInterval", "Outbox.GiveUpAfter", "Outbox.MaxBackoff", "Outbox.DrainTimeout",
@@ -47,6 +47,7 @@ func TestEverySettingHasOnePlace(t *testing.T) {
 		}
 	}
 	seen := map[place]bool{}
+	listed := map[string]bool{}
 	var walk func(v reflect.Value, path string)
 	walk = func(v reflect.Value, path string) {
 		pl := place{v.Addr().Pointer(), v.Type()}
@@ -54,6 +55,7 @@ func TestEverySettingHasOnePlace(t *testing.T) {
 		case filledBy[pl] != "":
 			seen[pl] = true
 		case slices.Contains(notSettings, path):
+			listed[path] = true
 		case v.Kind() == reflect.Struct:
 			for i := range v.NumField() {
 				walk(v.Field(i), joinPath(path, v.Type().Field(i).Name))
@@ -66,6 +68,11 @@ func TestEverySettingHasOnePlace(t *testing.T) {
 	for pl, name := range filledBy {
 		if !seen[pl] {
 			t.Errorf("%s fills something outside its Config", name)
+		}
+	}
+	for _, path := range notSettings {
+		if !listed[path] {
+			t.Errorf("notSettings lists Config.%s, which no longer exists", path)
 		}
 	}
 }
