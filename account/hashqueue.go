@@ -61,13 +61,17 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	h.hold(keys, 1)
 	h.mu.Unlock()
 
-	timer := time.NewTimer(h.queueTimeout)
-	defer timer.Stop()
+	var timeout <-chan time.Time
+	if h.queueTimeout > 0 {
+		timer := time.NewTimer(h.queueTimeout)
+		defer timer.Stop()
+		timeout = timer.C
+	}
 	var err error
 	select {
 	case <-w.ready:
 		return nil
-	case <-timer.C:
+	case <-timeout:
 		err = ErrHasherBusy
 	case <-ctx.Done():
 		err = fmt.Errorf("%w: %w", ErrHasherBusy, context.Cause(ctx))

@@ -126,7 +126,7 @@ func randomBytes(n uint32) []byte {
 type HashLimits struct {
 	Concurrency  int           // computations at once; GOMAXPROCS when <= 0
 	QueueLength  int           // callers that may wait for a slot, beyond which they are refused at once; no limit when <= 0
-	QueueTimeout time.Duration // longest wait for a slot; 5 s when <= 0
+	QueueTimeout time.Duration // longest wait for a slot; only the caller's context when <= 0
 }
 
 // Hasher hashes and verifies passwords, bounding how many argon2id computations run at once and
@@ -148,9 +148,6 @@ type Hasher struct {
 func NewHasher(p Argon2Params, limits HashLimits) *Hasher {
 	if limits.Concurrency <= 0 {
 		limits.Concurrency = runtime.GOMAXPROCS(0)
-	}
-	if limits.QueueTimeout <= 0 {
-		limits.QueueTimeout = 5 * time.Second
 	}
 	h := &Hasher{
 		params:       p,
