@@ -1,13 +1,24 @@
 package account
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"latchkey/ent"
+	"latchkey/ent/predicate"
 )
+
+// noOutbox is an Outbox that is never used: NewService only checks that there is one.
+type noOutbox struct{}
+
+func (noOutbox) Add(context.Context, *ent.OutboxMailCreate) error { return nil }
+func (noOutbox) Wake()                                            {}
+func (noOutbox) Unclaimed() predicate.OutboxMail                  { return nil }
 
 // NewService takes every setting from its caller: config's table holds the defaults.
 func TestNewServiceRefusesIncompleteConfig(t *testing.T) {
-	valid := Config{SecretKey: []byte(strings.Repeat("k", 32)), Algorithm: "HS256", ResetMailsPerHour: 3}
+	valid := Config{SecretKey: []byte(strings.Repeat("k", 32)), Algorithm: "HS256", ResetMailsPerHour: 3, Outbox: noOutbox{}}
 	tests := []struct {
 		name    string
 		change  func(*Config)
@@ -15,6 +26,7 @@ func TestNewServiceRefusesIncompleteConfig(t *testing.T) {
 	}{
 		{"OK", func(*Config) {}, ""},
 		{"ErrShortKey", func(c *Config) { c.SecretKey = c.SecretKey[:31] }, "secret key must be at least 32 bytes"},
+		{"ErrNoOutbox", func(c *Config) { c.Outbox = nil }, "an Outbox is required"},
 		{"ErrResetMailsPerHourZero", func(c *Config) { c.ResetMailsPerHour = 0 }, "ResetMailsPerHour must be at least 1"},
 	}
 	for _, tt := range tests {

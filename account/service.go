@@ -83,6 +83,9 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 	if _, err := signingMethod(cfg.Algorithm); err != nil {
 		return nil, err
 	}
+	if cfg.Outbox == nil {
+		return nil, fmt.Errorf("account: an Outbox is required, or no mail can be queued")
+	}
 	if cfg.ResetMailsPerHour < 1 {
 		return nil, fmt.Errorf("account: ResetMailsPerHour must be at least 1, or no reset mail is ever sent")
 	}
