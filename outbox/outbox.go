@@ -48,8 +48,11 @@ type Hooks struct {
 	// Observe, when set, is told of each try's outcome: "sent", "failed", then "retried",
 	// "given_up" or "refused"; final says the row has left the outbox. m is as Deliver left it.
 	Observe func(m *ent.OutboxMail, event string, final bool)
-	Now     func() time.Time // default time.Now
-	Log     *slog.Logger     // default slog.Default()
+	// Now is the rules' clock, default time.Now. Leases and due times never trust a host's clock:
+	// they run on the database's, and Now only moves them on by however far it runs ahead of
+	// the host's clock, as tests move it.
+	Now func() time.Time
+	Log *slog.Logger // default slog.Default()
 }
 
 // Outbox is the queue of one process; several processes may share its table.
@@ -60,6 +63,7 @@ type Outbox struct {
 	log   *slog.Logger
 	wake  chan struct{}
 	batch batch
+	clock dbClock
 }
 
 // New returns an outbox on db. Call Run to have its mail sent.
@@ -89,14 +93,20 @@ func New(db *ent.Client, opts Options, h Hooks) (*Outbox, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Outbox{db: db, opts: opts, hooks: h, log: log, wake: make(chan struct{}, 1)}, nil
+	o := &Outbox{db: db, opts: opts, hooks: h, log: log, wake: make(chan struct{}, 1)}
+	o.clock.rules, o.clock.host = h.Now, time.Now
+	return o, nil
 }
 
-func (o *Outbox) now() time.Time { return o.hooks.Now().UTC() }
+// now is the database's time, as last read and moved on since.
+func (o *Outbox) now() time.Time { return o.clock.now() }
 
 // Add inserts a row, together with those other callers add meanwhile, and returns once it is
-// committed or has failed. It does not wake the worker.
+// committed or has failed. The row is due at once by the database's clock as the worker last
+// read it, whatever create says: a host whose clock is ahead would have it wait. Reading the
+// clock here would make the first request unlike the others. It does not wake the worker.
 func (o *Outbox) Add(ctx context.Context, create *ent.OutboxMailCreate) error {
+	create.SetNextAttemptAt(o.now())
 	return o.batch.insert(ctx, o.db, create)
 }
 

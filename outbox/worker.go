@@ -91,6 +91,10 @@ type claimedMail struct {
 // claim takes up to n due mails, other than those in skip, with a conditional update, so that
 // two workers, in this process or another replica, never take the same one.
 func (o *Outbox) claim(ctx context.Context, n int, skip []int) []claimedMail {
+	if err := o.syncClock(ctx); err != nil {
+		o.log.ErrorContext(ctx, "outbox: read the database's clock", "error", err)
+		return nil
+	}
 	now := o.now()
 	due, err := o.db.OutboxMail.Query().
 		Where(outboxmail.NextAttemptAtLTE(now), unclaimed(now), outboxmail.IDNotIn(skip...)).
