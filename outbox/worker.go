@@ -140,20 +140,54 @@ func leaseEnd(now time.Time, lease time.Duration) time.Time {
 func (o *Outbox) deliver(ctx context.Context, m claimedMail) {
 	stop := o.keepLease(ctx, m)
 	err := o.hooks.Deliver(ctx, m.OutboxMail)
+	if err == nil {
+		o.hooks.Observe(m.OutboxMail, eventSent, true)
+		o.deleteSent(ctx, m.ID) // under the lease, still renewed: nobody sends the mail again meanwhile
+		stop()
+		return
+	}
 	held := stop()
 	switch {
-	case err == nil:
-		o.hooks.Observe(m.OutboxMail, eventSent, true)
-		// Should this fail, the mail goes out again when the lease ends: twice rather than never.
-		if err := o.db.OutboxMail.DeleteOneID(m.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
-			o.log.ErrorContext(ctx, "outbox: delete sent mail", "mail_id", m.ID, "error", err)
-		}
 	case skipped(err):
 		o.log.DebugContext(ctx, "outbox: mail decided elsewhere, released for another look", "mail_id", m.ID, "error", err)
 		o.release(ctx, m.ID, held)
 	default:
 		o.hooks.Observe(m.OutboxMail, eventFailed, false)
 		o.retryLater(ctx, m.OutboxMail, err)
+	}
+}
+
+// Waits between two tries of deleting a sent mail's row.
+const (
+	deleteRetryFirst = 100 * time.Millisecond
+	deleteRetryMax   = 5 * time.Second
+)
+
+// deleteSent deletes the row of a mail that went out, trying again with backoff until it
+// sticks: a row left behind would be sent again when its lease ends, with a new token that
+// voids the link the user already has. Only ctx ending stops it.
+func (o *Outbox) deleteSent(ctx context.Context, id int) {
+	wait := deleteRetryFirst
+	for try := 1; ; try++ {
+		err := o.db.OutboxMail.DeleteOneID(id).Exec(ctx)
+		if err == nil || ent.IsNotFound(err) {
+			if try > 1 {
+				o.log.InfoContext(ctx, "outbox: sent mail's row deleted at last", "mail_id", id, "tries", try)
+			}
+			return
+		}
+		if try == 1 {
+			o.log.WarnContext(ctx, "outbox: cannot delete sent mail's row; trying until it sticks", "mail_id", id, "error", err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			o.log.ErrorContext(ctx, "outbox: gave up deleting sent mail's row: it goes out again when its lease ends", "mail_id", id, "error", err)
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, deleteRetryMax)
 	}
 }
 

@@ -32,6 +32,9 @@ type Options struct {
 	// RejectRecipients are addresses refused at RCPT TO with a permanent 550, as a mail
 	// server does for a mailbox that does not exist. Compared without regard to case.
 	RejectRecipients []string
+	// OnAccept, when set, is called with each message the server accepts, before it answers:
+	// a test can start a fault at the moment the client is about to take the mail as sent.
+	OnAccept func(Received)
 }
 
 // Received is one message the server accepted.
@@ -301,4 +304,11 @@ func (s *Server) accept(r Received) error {
 	s.msgs = append(s.msgs, r)
 	s.notify()
 	return nil
+}
+
+// accepted runs OnAccept, outside of s.mu so that it may ask the server anything.
+func (s *Server) accepted(r Received) {
+	if s.opts.OnAccept != nil {
+		s.opts.OnAccept(r)
+	}
 }
