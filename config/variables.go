@@ -84,7 +84,7 @@ var settings = []setting{
 		func(c *Config) field { return oneOf(&c.Log.Level, "debug", "info", "warn", "error") }},
 	{Variable{Name: "LOG_FORMAT", Default: "text", Meaning: "text or json"},
 		func(c *Config) field { return oneOf(&c.Log.Format, "text", "json") }},
-	{Variable{Name: "SHUTDOWN_TIMEOUT_SECONDS", Default: "15", Meaning: "how long in-flight requests may finish after a stop signal"},
+	{Variable{Name: "SHUTDOWN_TIMEOUT_SECONDS", Default: "15", Meaning: "how long a stopped server may take to finish requests and mail in flight; it exits by then, and mail it could not send waits in the queue"},
 		func(c *Config) field { return duration(&c.HTTP.ShutdownTimeout, 1, time.Second) }},
 	{Variable{Name: "OUTBOX_LEASE_SECONDS", Default: "120", Meaning: "how long a mail claimed by a server that died stays its own before another sends it; after a crash, mail waits at most this long"},
 		func(c *Config) field { return duration(&c.Outbox.Lease, 1, time.Second) }},

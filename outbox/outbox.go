@@ -30,7 +30,7 @@ type Options struct {
 	PollInterval time.Duration // how often to look for due mail besides being woken; default 1 s
 	GiveUpAfter  time.Duration // retries stop this long after the request; default 1 h
 	MaxBackoff   time.Duration // longest wait between two tries; default 5 min
-	DrainTimeout time.Duration // at shutdown, how long to go on starting sends of due mail; default 10 s
+	DrainTimeout time.Duration // at shutdown, how long to go on sending due mail before abandoning sends in flight; default 10 s
 }
 
 // Hooks are what the package whose mail this is hands the outbox.
@@ -127,12 +127,15 @@ func unclaimed(now time.Time) predicate.OutboxMail {
 
 // Run sends queued mail, and sweeps undecided rows with Settle, until ctx ends. Then it stops
 // sweeping and drains: for at most DrainTimeout it goes on claiming due mail as senders free
-// up, and stops at the first look that finds fewer due mails than free senders; then it waits
-// for every send in flight to finish, however long, and returns. On a ctx that is already done
-// it only drains. A crash loses nothing: unsent mail stays in the table and is sent once its
-// lease runs out.
+// up, stopping at the first look that finds fewer due mails than free senders, and waits for
+// the sends in flight. Those still in flight at DrainTimeout are abandoned (their context
+// ends) and Run returns: an abandoned mail keeps its lease and is sent once the lease runs
+// out, by another server or this one restarted. On a ctx that is already done it only drains.
+// A crash loses nothing either: unsent mail stays in the table.
 func (o *Outbox) Run(ctx context.Context) {
-	w := &worker{o: o, slots: make(chan struct{}, o.opts.Senders), sending: map[int]bool{}}
+	work, abandon := context.WithCancel(context.WithoutCancel(ctx))
+	defer abandon()
+	w := &worker{o: o, work: work, slots: make(chan struct{}, o.opts.Senders), sending: map[int]bool{}}
 	tick := time.NewTicker(o.opts.PollInterval)
 	defer tick.Stop()
 	var sw sweeper
@@ -147,5 +150,5 @@ func (o *Outbox) Run(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
-	w.drain(o.opts.DrainTimeout)
+	w.drain(o.opts.DrainTimeout, abandon)
 }

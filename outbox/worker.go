@@ -12,6 +12,7 @@ import (
 // worker is one Run: its senders and the slots they hold.
 type worker struct {
 	o     *Outbox
+	work  context.Context // the sends' context: it ends when the drain abandons them
 	slots chan struct{}
 	wg    sync.WaitGroup
 
@@ -42,8 +43,7 @@ func (w *worker) setSending(id int, on bool) {
 // start claims due mail for every free sender and starts sending it, until nothing is due or
 // until ends. It reports whether due mail may be left because every sender is busy.
 func (w *worker) start(until context.Context) (busy bool) {
-	// A send, once started, is finished even at shutdown: the transport bounds how long it takes.
-	work := context.WithoutCancel(until)
+	work := w.work // a send, once started, goes on past until, as long as the drain lets it
 	for until.Err() == nil {
 		free := cap(w.slots) - len(w.slots)
 		if free == 0 {
@@ -69,8 +69,13 @@ func (w *worker) start(until context.Context) (busy bool) {
 	return false
 }
 
-// drain starts sends of due mail for at most timeout, then waits for every send in flight.
-func (w *worker) drain(timeout time.Duration) {
+// abandonGrace is how long abandoned sends get to wind up: the transport closes their
+// connections at once, but a hung database call may not return.
+const abandonGrace = 500 * time.Millisecond
+
+// drain starts sends of due mail for at most timeout and waits, within it, for the sends in
+// flight; then it abandons those still going.
+func (w *worker) drain(timeout time.Duration, abandon context.CancelFunc) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	for w.start(ctx) {
@@ -79,7 +84,22 @@ func (w *worker) drain(timeout time.Duration) {
 		case <-ctx.Done():
 		}
 	}
-	w.wg.Wait()
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
+	w.o.log.Warn("outbox: shutting down with sends in flight: abandoned, each goes out once its lease runs out",
+		"sending", len(w.busyIDs()), "lease", w.o.opts.Lease.String())
+	abandon()
+	t := time.NewTimer(abandonGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }
 
 // claimedMail is a mail this worker holds until lease, unless it renews it.
@@ -148,6 +168,9 @@ func (o *Outbox) deliver(ctx context.Context, m claimedMail) {
 	}
 	held := stop()
 	switch {
+	case ctx.Err() != nil:
+		// Abandoned at shutdown: the row keeps its lease, then goes out from whoever claims it.
+		o.log.DebugContext(ctx, "outbox: send abandoned", "mail_id", m.ID, "error", err)
 	case skipped(err):
 		o.log.DebugContext(ctx, "outbox: mail decided elsewhere, released for another look", "mail_id", m.ID, "error", err)
 		o.release(ctx, m.ID, held)
