@@ -64,6 +64,7 @@ type Outbox struct {
 	wake  chan struct{}
 	batch batch
 	clock dbClock
+	relay relayState
 }
 
 // New returns an outbox on db. Call Run to have its mail sent.

@@ -49,7 +49,14 @@ func (w *worker) start(until context.Context) (busy bool) {
 		if free == 0 {
 			return true
 		}
-		claimed := w.o.claim(work, free, w.busyIDs())
+		n, probe := w.o.relay.claimable(free, time.Now())
+		if n == 0 {
+			return false // the mail server is down: the next probe's time wakes no one, the poll does
+		}
+		claimed := w.o.claim(work, n, w.busyIDs())
+		if probe && len(claimed) == 0 {
+			w.o.relay.unclaimed()
+		}
 		for _, c := range claimed {
 			w.slots <- struct{}{}
 			w.setSending(c.ID, true)
@@ -59,10 +66,10 @@ func (w *worker) start(until context.Context) (busy bool) {
 					<-w.slots
 					w.o.Wake() // a sender is free: look again for due mail
 				}()
-				w.o.deliver(work, c)
+				w.o.deliver(work, c, probe)
 			})
 		}
-		if len(claimed) < free {
+		if len(claimed) < n || probe {
 			return false
 		}
 	}
@@ -157,9 +164,10 @@ func leaseEnd(now time.Time, lease time.Duration) time.Time {
 }
 
 // deliver hands one claimed mail to Deliver, then deletes it, releases it or schedules the next try.
-func (o *Outbox) deliver(ctx context.Context, m claimedMail) {
+func (o *Outbox) deliver(ctx context.Context, m claimedMail, probe bool) {
 	stop := o.keepLease(ctx, m)
 	err := o.hooks.Deliver(ctx, m.OutboxMail)
+	o.noteRelay(ctx, probe, err)
 	if err == nil {
 		o.hooks.Observe(m.OutboxMail, eventSent, true)
 		o.deleteSent(ctx, m.ID) // under the lease, still renewed: nobody sends the mail again meanwhile
