@@ -88,7 +88,7 @@ var settings = []setting{
 		func(c *Config) field { return duration(&c.HTTP.ShutdownTimeout, 1, time.Second) }},
 	{Variable{Name: "OUTBOX_LEASE_SECONDS", Default: "120", Meaning: "how long a mail claimed by a server that died stays its own before another sends it; after a crash, mail waits at most this long"},
 		func(c *Config) field { return duration(&c.Outbox.Lease, 1, time.Second) }},
-	{Variable{Name: "OUTBOX_SENDERS", Default: "4", Meaning: "mails each server sends at once (1 to 100)"},
+	{Variable{Name: "OUTBOX_SENDERS", Default: "16", Meaning: "mails each server sends at once (1 to 100)"},
 		func(c *Config) field { return integer(&c.Outbox.Senders, 1, 100) }},
 	{Variable{Name: "PASSWORD_HASH_CONCURRENCY", Default: "0", Meaning: "argon2id hashes computed at once, 19 MiB each; 0: one per CPU (GOMAXPROCS)"},
 		func(c *Config) field { return integer(&c.Account.HashLimits.Concurrency, 0, 1024) }},
