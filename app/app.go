@@ -209,7 +209,15 @@ func accountConfig(cfg *config.Config, opts Options) account.Config {
 func outboxOptions(cfg *config.Config, o outbox.Options) outbox.Options {
 	o.Lease = cmp.Or(o.Lease, cfg.Outbox.Lease)
 	o.Senders = cmp.Or(o.Senders, cfg.Outbox.Senders)
+	o.DrainTimeout = cmp.Or(o.DrainTimeout, drainTimeout(cfg.HTTP.ShutdownTimeout))
 	return o
+}
+
+// drainTimeout is the outbox's share of the shutdown budget, which it spends while the HTTP
+// servers finish their requests: all of it but a quarter, at most 2 s, left for abandoned sends
+// to wind up and for closing.
+func drainTimeout(shutdown time.Duration) time.Duration {
+	return shutdown - min(shutdown/4, 2*time.Second)
 }
 
 func mailTransport(cfg *config.Config, log *slog.Logger, tlsConfig *tls.Config) (email.Transport, error) {

@@ -84,7 +84,7 @@ func TestLoadDefaults(t *testing.T) {
 			URL:          database.URL{Raw: "sqlite:blog.db", Dialect: dialect.SQLite, Path: "blog.db"},
 			MaxOpenConns: 20, MaxIdleConns: 10, ConnMaxLifetime: 30 * time.Minute,
 		},
-		Outbox: outbox.Options{Lease: 2 * time.Minute, Senders: 4},
+		Outbox: outbox.Options{Lease: 2 * time.Minute, Senders: 16},
 		HTTP: config.HTTP{
 			Host: "127.0.0.1", Port: 8000, GraphQLIntrospection: true,
 			ShutdownTimeout: 15 * time.Second, MetricsAddr: "127.0.0.1:9464",

@@ -155,7 +155,9 @@ func (t *SMTPTransport) build(m Message) (*gomail.Msg, error) {
 	return msg, nil
 }
 
-// fail wraps a send error, preferring the context's reason and never showing the password.
+// fail wraps a send error, preferring the context's reason and never showing the password,
+// and says whose fault it is: a refused recipient's (RejectedError), the relay's (RelayError)
+// or neither. A send abandoned by its caller (ctx cancelled) is nobody's.
 func (t *SMTPTransport) fail(ctx context.Context, err error) error {
 	addr := net.JoinHostPort(t.cfg.Host, strconv.Itoa(t.cfg.Port))
 	if ctxErr := ctx.Err(); ctxErr != nil {
@@ -163,17 +165,17 @@ func (t *SMTPTransport) fail(ctx context.Context, err error) error {
 	} else {
 		err = fmt.Errorf("email: send via %s: %w", addr, err)
 	}
+	refused := recipientRefused(err)
+	relay := !refused && !errors.Is(ctx.Err(), context.Canceled) && relayFault(err)
 	if pw := t.cfg.Password; pw != "" && strings.Contains(err.Error(), pw) {
 		// Dropping the chain is the price of making sure no wrapped error repeats it.
-		refused := recipientRefused(err)
 		err = errors.New(strings.ReplaceAll(err.Error(), pw, "[redacted]"))
-		if refused {
-			return &RejectedError{err: err}
-		}
-		return err
 	}
-	if recipientRefused(err) {
+	switch {
+	case refused:
 		return &RejectedError{err: err}
+	case relay:
+		return &RelayError{err: err}
 	}
 	return err
 }

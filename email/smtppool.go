@@ -49,7 +49,7 @@ func (t *SMTPTransport) Send(ctx context.Context, m Message) error {
 		c, reused := t.pool.take()
 		if c == nil {
 			if c, err = t.connect(ctx); err != nil {
-				return t.fail(ctx, err)
+				return t.fail(ctx, &RelayError{err: err})
 			}
 		}
 		err = t.sendOn(ctx, c, msg)

@@ -30,7 +30,7 @@ type Options struct {
 	PollInterval time.Duration // how often to look for due mail besides being woken; default 1 s
 	GiveUpAfter  time.Duration // retries stop this long after the request; default 1 h
 	MaxBackoff   time.Duration // longest wait between two tries; default 5 min
-	DrainTimeout time.Duration // at shutdown, how long to go on starting sends of due mail; default 10 s
+	DrainTimeout time.Duration // at shutdown, how long to go on sending due mail before abandoning sends in flight; default 10 s
 }
 
 // Hooks are what the package whose mail this is hands the outbox.
@@ -48,8 +48,11 @@ type Hooks struct {
 	// Observe, when set, is told of each try's outcome: "sent", "failed", then "retried",
 	// "given_up" or "refused"; final says the row has left the outbox. m is as Deliver left it.
 	Observe func(m *ent.OutboxMail, event string, final bool)
-	Now     func() time.Time // default time.Now
-	Log     *slog.Logger     // default slog.Default()
+	// Now is the rules' clock, default time.Now. Leases and due times never trust a host's clock:
+	// they run on the database's, and Now only moves them on by however far it runs ahead of
+	// the host's clock, as tests move it.
+	Now func() time.Time
+	Log *slog.Logger // default slog.Default()
 }
 
 // Outbox is the queue of one process; several processes may share its table.
@@ -60,6 +63,8 @@ type Outbox struct {
 	log   *slog.Logger
 	wake  chan struct{}
 	batch batch
+	clock dbClock
+	relay relayState
 }
 
 // New returns an outbox on db. Call Run to have its mail sent.
@@ -89,14 +94,20 @@ func New(db *ent.Client, opts Options, h Hooks) (*Outbox, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Outbox{db: db, opts: opts, hooks: h, log: log, wake: make(chan struct{}, 1)}, nil
+	o := &Outbox{db: db, opts: opts, hooks: h, log: log, wake: make(chan struct{}, 1)}
+	o.clock.rules, o.clock.host = h.Now, time.Now
+	return o, nil
 }
 
-func (o *Outbox) now() time.Time { return o.hooks.Now().UTC() }
+// now is the database's time, as last read and moved on since.
+func (o *Outbox) now() time.Time { return o.clock.now() }
 
 // Add inserts a row, together with those other callers add meanwhile, and returns once it is
-// committed or has failed. It does not wake the worker.
+// committed or has failed. The row is due at once by the database's clock as the worker last
+// read it, whatever create says: a host whose clock is ahead would have it wait. Reading the
+// clock here would make the first request unlike the others. It does not wake the worker.
 func (o *Outbox) Add(ctx context.Context, create *ent.OutboxMailCreate) error {
+	create.SetNextAttemptAt(o.now())
 	return o.batch.insert(ctx, o.db, create)
 }
 
@@ -117,12 +128,15 @@ func unclaimed(now time.Time) predicate.OutboxMail {
 
 // Run sends queued mail, and sweeps undecided rows with Settle, until ctx ends. Then it stops
 // sweeping and drains: for at most DrainTimeout it goes on claiming due mail as senders free
-// up, and stops at the first look that finds fewer due mails than free senders; then it waits
-// for every send in flight to finish, however long, and returns. On a ctx that is already done
-// it only drains. A crash loses nothing: unsent mail stays in the table and is sent once its
-// lease runs out.
+// up, stopping at the first look that finds fewer due mails than free senders, and waits for
+// the sends in flight. Those still in flight at DrainTimeout are abandoned (their context
+// ends) and Run returns: an abandoned mail keeps its lease and is sent once the lease runs
+// out, by another server or this one restarted. On a ctx that is already done it only drains.
+// A crash loses nothing either: unsent mail stays in the table.
 func (o *Outbox) Run(ctx context.Context) {
-	w := &worker{o: o, slots: make(chan struct{}, o.opts.Senders), sending: map[int]bool{}}
+	work, abandon := context.WithCancel(context.WithoutCancel(ctx))
+	defer abandon()
+	w := &worker{o: o, work: work, slots: make(chan struct{}, o.opts.Senders), sending: map[int]bool{}}
 	tick := time.NewTicker(o.opts.PollInterval)
 	defer tick.Stop()
 	var sw sweeper
@@ -137,5 +151,5 @@ func (o *Outbox) Run(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
-	w.drain(o.opts.DrainTimeout)
+	w.drain(o.opts.DrainTimeout, abandon)
 }

@@ -129,6 +129,27 @@ func TestDrain(t *testing.T) {
 			t.Errorf("send saw %v, %d mails left; want an uncancelled send and an empty outbox", sendErr, rows(t, db))
 		}
 	})
+	t.Run("OKHungSendAbandonedAtDrainTimeout", func(t *testing.T) {
+		db, _ := openDB(t)
+		c := newClock()
+		id := queue(t, db, outboxmail.KindPasswordChanged, "ada@example.com", c.Now())
+		o, _ := newOutbox(t, db, Options{DrainTimeout: 100 * time.Millisecond}, &recorder{}, c)
+		o.hooks.Deliver = func(ctx context.Context, m *ent.OutboxMail) error {
+			<-ctx.Done() // a mail server that never answers: only the end of ctx stops it
+			return ctx.Err()
+		}
+		done := make(chan struct{})
+		go func() { flush(o); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Run still waiting for a hung send 5 s after a drain of 100 ms")
+		}
+		m := db.OutboxMail.GetX(context.Background(), id)
+		if m.LockedUntil == nil || !m.LockedUntil.After(c.Now()) || m.Attempts != 0 {
+			t.Errorf("abandoned mail: lease %v, attempts %d; want it kept under its lease, untried", m.LockedUntil, m.Attempts)
+		}
+	})
 }
 
 // TestWake: Wake has the worker look at once, not at its next poll an hour away.

@@ -37,7 +37,14 @@ func (o *Outbox) retryLater(ctx context.Context, m *ent.OutboxMail, cause error)
 	}
 	wait := backoff(attempts, o.opts.MaxBackoff)
 	o.hooks.Observe(m, eventRetried, false)
-	o.log.WarnContext(ctx, "outbox: send failed, will retry", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts, "retry_in", wait.Round(time.Millisecond).String(), "error", cause)
+	if relayDown(cause) {
+		// No backoff of its own: the worker holds every mail until the mail server is back,
+		// then this one is due at once. The outage was logged once.
+		wait = 0
+		o.log.DebugContext(ctx, "outbox: send failed, mail server unavailable", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts, "error", cause)
+	} else {
+		o.log.WarnContext(ctx, "outbox: send failed, will retry", "mail_id", m.ID, "kind", m.Kind, "attempts", attempts, "retry_in", wait.Round(time.Millisecond).String(), "error", cause)
+	}
 	msg := cause.Error()
 	if len(msg) > 1000 {
 		msg = msg[:1000]

@@ -12,6 +12,7 @@ import (
 // worker is one Run: its senders and the slots they hold.
 type worker struct {
 	o     *Outbox
+	work  context.Context // the sends' context: it ends when the drain abandons them
 	slots chan struct{}
 	wg    sync.WaitGroup
 
@@ -42,14 +43,20 @@ func (w *worker) setSending(id int, on bool) {
 // start claims due mail for every free sender and starts sending it, until nothing is due or
 // until ends. It reports whether due mail may be left because every sender is busy.
 func (w *worker) start(until context.Context) (busy bool) {
-	// A send, once started, is finished even at shutdown: the transport bounds how long it takes.
-	work := context.WithoutCancel(until)
+	work := w.work // a send, once started, goes on past until, as long as the drain lets it
 	for until.Err() == nil {
 		free := cap(w.slots) - len(w.slots)
 		if free == 0 {
 			return true
 		}
-		claimed := w.o.claim(work, free, w.busyIDs())
+		n, probe := w.o.relay.claimable(free, time.Now())
+		if n == 0 {
+			return false // the mail server is down: the next probe's time wakes no one, the poll does
+		}
+		claimed := w.o.claim(work, n, w.busyIDs())
+		if probe && len(claimed) == 0 {
+			w.o.relay.unclaimed()
+		}
 		for _, c := range claimed {
 			w.slots <- struct{}{}
 			w.setSending(c.ID, true)
@@ -59,18 +66,23 @@ func (w *worker) start(until context.Context) (busy bool) {
 					<-w.slots
 					w.o.Wake() // a sender is free: look again for due mail
 				}()
-				w.o.deliver(work, c)
+				w.o.deliver(work, c, probe)
 			})
 		}
-		if len(claimed) < free {
+		if len(claimed) < n || probe {
 			return false
 		}
 	}
 	return false
 }
 
-// drain starts sends of due mail for at most timeout, then waits for every send in flight.
-func (w *worker) drain(timeout time.Duration) {
+// abandonGrace is how long abandoned sends get to wind up: the transport closes their
+// connections at once, but a hung database call may not return.
+const abandonGrace = 500 * time.Millisecond
+
+// drain starts sends of due mail for at most timeout and waits, within it, for the sends in
+// flight; then it abandons those still going.
+func (w *worker) drain(timeout time.Duration, abandon context.CancelFunc) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	for w.start(ctx) {
@@ -79,7 +91,22 @@ func (w *worker) drain(timeout time.Duration) {
 		case <-ctx.Done():
 		}
 	}
-	w.wg.Wait()
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
+	w.o.log.Warn("outbox: shutting down with sends in flight: abandoned, each goes out once its lease runs out",
+		"sending", len(w.busyIDs()), "lease", w.o.opts.Lease.String())
+	abandon()
+	t := time.NewTimer(abandonGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }
 
 // claimedMail is a mail this worker holds until lease, unless it renews it.
@@ -91,6 +118,10 @@ type claimedMail struct {
 // claim takes up to n due mails, other than those in skip, with a conditional update, so that
 // two workers, in this process or another replica, never take the same one.
 func (o *Outbox) claim(ctx context.Context, n int, skip []int) []claimedMail {
+	if err := o.syncClock(ctx); err != nil {
+		o.log.ErrorContext(ctx, "outbox: read the database's clock", "error", err)
+		return nil
+	}
 	now := o.now()
 	due, err := o.db.OutboxMail.Query().
 		Where(outboxmail.NextAttemptAtLTE(now), unclaimed(now), outboxmail.IDNotIn(skip...)).
@@ -133,23 +164,61 @@ func leaseEnd(now time.Time, lease time.Duration) time.Time {
 }
 
 // deliver hands one claimed mail to Deliver, then deletes it, releases it or schedules the next try.
-func (o *Outbox) deliver(ctx context.Context, m claimedMail) {
+func (o *Outbox) deliver(ctx context.Context, m claimedMail, probe bool) {
 	stop := o.keepLease(ctx, m)
 	err := o.hooks.Deliver(ctx, m.OutboxMail)
+	o.noteRelay(ctx, probe, err)
+	if err == nil {
+		o.hooks.Observe(m.OutboxMail, eventSent, true)
+		o.deleteSent(ctx, m.ID) // under the lease, still renewed: nobody sends the mail again meanwhile
+		stop()
+		return
+	}
 	held := stop()
 	switch {
-	case err == nil:
-		o.hooks.Observe(m.OutboxMail, eventSent, true)
-		// Should this fail, the mail goes out again when the lease ends: twice rather than never.
-		if err := o.db.OutboxMail.DeleteOneID(m.ID).Exec(ctx); err != nil && !ent.IsNotFound(err) {
-			o.log.ErrorContext(ctx, "outbox: delete sent mail", "mail_id", m.ID, "error", err)
-		}
+	case ctx.Err() != nil:
+		// Abandoned at shutdown: the row keeps its lease, then goes out from whoever claims it.
+		o.log.DebugContext(ctx, "outbox: send abandoned", "mail_id", m.ID, "error", err)
 	case skipped(err):
 		o.log.DebugContext(ctx, "outbox: mail decided elsewhere, released for another look", "mail_id", m.ID, "error", err)
 		o.release(ctx, m.ID, held)
 	default:
 		o.hooks.Observe(m.OutboxMail, eventFailed, false)
 		o.retryLater(ctx, m.OutboxMail, err)
+	}
+}
+
+// Waits between two tries of deleting a sent mail's row.
+const (
+	deleteRetryFirst = 100 * time.Millisecond
+	deleteRetryMax   = 5 * time.Second
+)
+
+// deleteSent deletes the row of a mail that went out, trying again with backoff until it
+// sticks: a row left behind would be sent again when its lease ends, with a new token that
+// voids the link the user already has. Only ctx ending stops it.
+func (o *Outbox) deleteSent(ctx context.Context, id int) {
+	wait := deleteRetryFirst
+	for try := 1; ; try++ {
+		err := o.db.OutboxMail.DeleteOneID(id).Exec(ctx)
+		if err == nil || ent.IsNotFound(err) {
+			if try > 1 {
+				o.log.InfoContext(ctx, "outbox: sent mail's row deleted at last", "mail_id", id, "tries", try)
+			}
+			return
+		}
+		if try == 1 {
+			o.log.WarnContext(ctx, "outbox: cannot delete sent mail's row; trying until it sticks", "mail_id", id, "error", err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			o.log.ErrorContext(ctx, "outbox: gave up deleting sent mail's row: it goes out again when its lease ends", "mail_id", id, "error", err)
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, deleteRetryMax)
 	}
 }
 

@@ -23,7 +23,7 @@ func TestQuickRun(t *testing.T) {
 		"| me |", "| forgotPassword, unknown email |", "| forgotPassword, known email |", "| login |",
 		"| resetPassword |", "| login flood (50 at once) |", "| forgotPassword, known email, slow SMTP |",
 		"| forgotPassword, known and unknown interleaved |", "| … known email |", "| … unknown email |",
-		"hashes/s", "| target | measured | verdict |",
+		"hashes/s", "| target | measured | verdict |", "mails/s",
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)

@@ -43,6 +43,9 @@ type options struct {
 	warmup       time.Duration
 	hashDuration time.Duration
 	smtpDelay    time.Duration
+	mails        int
+	mailDelay    time.Duration
+	onlyMail     bool
 	users        int
 	flood        int
 	serverBin    string
@@ -60,6 +63,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured load before each phase")
 	fs.DurationVar(&o.hashDuration, "hash-duration", 5*time.Second, "how long to measure raw argon2id hashing")
 	fs.DurationVar(&o.smtpDelay, "smtp-delay", 2*time.Second, "how long the slow SMTP server takes per mail")
+	fs.IntVar(&o.mails, "mails", 1000, "reset mails asked for at once in the mail throughput phase, one per account of their own")
+	fs.DurationVar(&o.mailDelay, "mail-delay", 200*time.Millisecond, "how long the SMTP server of the mail throughput phase takes per mail")
+	fs.BoolVar(&o.onlyMail, "only-mail", false, "run the mail throughput phase alone")
 	fs.IntVar(&o.users, "users", 2000, "accounts to seed (half for the fast-mail phases, half for the slow-mail phase and the flood)")
 	fs.IntVar(&o.flood, "flood", 500, "logins sent at once in the flood phase")
 	fs.StringVar(&o.serverBin, "server", "", "`path` of a built cmd/server binary (default: go build it)")
@@ -83,9 +89,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		quick("hash-duration", func() { o.hashDuration = time.Second })
 		quick("users", func() { o.users = 64 })
 		quick("flood", func() { o.flood = 50 })
+		quick("mails", func() { o.mails = 64 })
 	}
-	if o.c < 1 || o.users < 4 || o.flood < 1 || o.duration <= 0 {
-		return o, errors.New("need -c >= 1, -users >= 4, -flood >= 1 and -duration > 0")
+	if o.c < 1 || o.users < 4 || o.flood < 1 || o.duration <= 0 || o.mails < 1 {
+		return o, errors.New("need -c >= 1, -users >= 4, -flood >= 1, -duration > 0 and -mails >= 1")
 	}
 	return o, nil
 }
@@ -176,6 +183,11 @@ func measureAll(ctx context.Context, o options, progress io.Writer) (*report, er
 			return nil, err
 		}
 	}
+	rep := newReport(o)
+	if o.onlyMail {
+		rep.mail, err = measureMail(ctx, o, bin, dir, logf)
+		return rep, err
+	}
 	dbPath := filepath.Join(dir, "latchkey.db")
 	logf("seeding %d accounts", o.users)
 	if err := seedUsers(ctx, dbPath, o.users); err != nil {
@@ -184,7 +196,6 @@ func measureAll(ctx context.Context, o options, progress io.Writer) (*report, er
 	half := o.users / 2
 	knownA, knownB := userRange(0, half), userRange(half, o.users)
 
-	rep := newReport(o)
 	fast, err := emailtest.StartServer(emailtest.Options{})
 	if err != nil {
 		return nil, err
@@ -291,6 +302,9 @@ func measureAll(ctx context.Context, o options, progress io.Writer) (*report, er
 	l2.client.CloseIdleConnections()
 	logf("stopping the server (it sends what is due for up to its drain timeout)")
 	if err := srv2.stop(); err != nil {
+		return rep, err
+	}
+	if rep.mail, err = measureMail(ctx, o, bin, dir, logf); err != nil {
 		return rep, err
 	}
 	if o.profileDir != "" {

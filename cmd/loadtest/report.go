@@ -30,6 +30,7 @@ type report struct {
 	hashCPU   time.Duration // CPU time of one raw hash, the mean of the measurements
 	flood     *result
 	slowSMTP  time.Duration
+	mail      *mailRun
 	profiles  []string
 }
 
@@ -104,6 +105,10 @@ func mib(b int64) string {
 }
 
 func (r *report) print(w io.Writer) {
+	if r.o.onlyMail {
+		r.printMailOnly(w)
+		return
+	}
 	o := r.o
 	fmt.Fprintf(w, "## Latchkey load test, %s\n\n", r.started.UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "- machine: %s, %d CPUs, GOMAXPROCS %d, %s %s/%s; load generator and server on the same cores\n",
@@ -139,6 +144,9 @@ func (r *report) print(w io.Writer) {
 	}
 	for _, d := range r.drains {
 		fmt.Fprintf(w, "- mail worker %s\n", d)
+	}
+	if r.mail != nil {
+		r.mail.print(w)
 	}
 	p := account.DefaultArgon2Params
 	var rates []string
@@ -203,6 +211,9 @@ func (r *report) printTargets(w io.Writer) {
 	if login := r.find("login"); login != nil && r.hashRate() > 0 {
 		frac := login.rps() / r.hashRate()
 		row("login ≥ 85 % of the argon2id ceiling", fmt.Sprintf("%.1f logins/s of %.1f hashes/s = %.0f %%", login.rps(), r.hashRate(), frac*100), frac >= 0.85)
+	}
+	if r.mail != nil {
+		row(r.mail.target())
 	}
 	if f := r.flood; f != nil {
 		ok := f.n - f.errorCount()
@@ -275,6 +286,9 @@ func flagsUsed(o options) []string {
 		f = append(f, "-quick")
 	}
 	f = append(f, fmt.Sprintf("-c %d", o.c), fmt.Sprintf("-duration %v", o.duration))
+	if o.onlyMail {
+		f = append(f, "-only-mail", fmt.Sprintf("-mails %d", o.mails), fmt.Sprintf("-mail-delay %v", o.mailDelay))
+	}
 	if o.profileDir != "" {
 		f = append(f, "-profile "+o.profileDir)
 	}

@@ -36,10 +36,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-
 	servers, listeners, err := listen(cfg, a, log)
 	if err != nil {
+		a.Close()
 		return err
 	}
 	metricsAddr := ""
@@ -60,13 +59,34 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	select {
 	case err = <-serveErr: // one listener failed: the other stops with it
 	case <-ctx.Done():
-		log.Info("shutting down: finishing requests in flight and mail that is due")
+		log.Info("shutting down: finishing requests in flight and mail that is due", "timeout", cfg.HTTP.ShutdownTimeout.String())
 	}
-	err = errors.Join(err, shutdown(servers, cfg.HTTP.ShutdownTimeout))
-	stopWorker()
-	wg.Wait()
+	err = errors.Join(err, stop(servers, stopWorker, &wg, a, cfg.HTTP.ShutdownTimeout, log))
 	log.Info("stopped")
 	return err
+}
+
+// stop shuts down within one budget from now: the servers finish their requests while the
+// workers drain (the outbox abandons its sends in flight in time), then the app closes. Should
+// anything still hang when the budget is spent, it returns without it: the process exits.
+func stop(servers []*http.Server, stopWorkers func(), workers *sync.WaitGroup, a *app.App, budget time.Duration, log *slog.Logger) error {
+	deadline := time.Now().Add(budget)
+	stopWorkers()
+	done := make(chan error, 1)
+	go func() {
+		err := shutdown(servers, deadline)
+		workers.Wait()
+		done <- errors.Join(err, a.Close())
+	}()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		log.Error("shutdown: SHUTDOWN_TIMEOUT_SECONDS is spent; exiting with work unfinished", "timeout", budget.String())
+		return fmt.Errorf("shutdown did not finish within %s", budget)
+	}
 }
 
 // listen opens the public listener and, with METRICS_ADDR, the private one, each with its server.
@@ -99,9 +119,9 @@ func listen(cfg *config.Config, a *app.App, log *slog.Logger) ([]*http.Server, [
 	return servers, listeners, nil
 }
 
-// shutdown stops every server within one shared deadline.
-func shutdown(servers []*http.Server, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+// shutdown stops every server by one shared deadline.
+func shutdown(servers []*http.Server, deadline time.Time) error {
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	errs := make([]error, len(servers))
 	var wg sync.WaitGroup

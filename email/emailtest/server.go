@@ -32,6 +32,9 @@ type Options struct {
 	// RejectRecipients are addresses refused at RCPT TO with a permanent 550, as a mail
 	// server does for a mailbox that does not exist. Compared without regard to case.
 	RejectRecipients []string
+	// OnAccept, when set, is called with each message the server accepts, before it answers:
+	// a test can start a fault at the moment the client is about to take the mail as sent.
+	OnAccept func(Received)
 }
 
 // Received is one message the server accepted.
@@ -64,7 +67,8 @@ type Server struct {
 	rejected     int
 	refusedRcpts int
 	conns        map[*smtp.Conn]bool // every connection a client opened
-	changed      chan struct{}       // closed and replaced whenever a message starts or arrives
+	refusing     bool
+	changed      chan struct{} // closed and replaced whenever a message starts or arrives
 }
 
 // Start starts a server for the test and closes it when the test ends.
@@ -247,6 +251,9 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	if s.closed {
 		return nil, errors.New("server is closing")
 	}
+	if s.refusing {
+		return nil, &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "Service not available"}
+	}
 	s.sessions.Add(1)
 	s.conns[c] = true
 	// go-smtp starts a new session after STARTTLS, so this sees the upgraded connection.
@@ -259,20 +266,6 @@ func (s *Server) Connections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.conns)
-}
-
-// DropConnections closes every connection a client holds open, as a mail server does with
-// sessions that stay idle too long.
-func (s *Server) DropConnections() {
-	s.mu.Lock()
-	conns := make([]*smtp.Conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.mu.Unlock()
-	for _, c := range conns {
-		_ = c.Close()
-	}
 }
 
 // refuseRecipient counts a recipient refused at RCPT TO.

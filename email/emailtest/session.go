@@ -77,7 +77,11 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	rec := Received{From: ss.from, To: append([]string(nil), ss.to...), Data: data, AuthUser: ss.authUser, TLS: ss.tls}
 	rec.Parsed, rec.ParseError = Parse(data)
-	return ss.srv.accept(rec)
+	if err := ss.srv.accept(rec); err != nil {
+		return err
+	}
+	ss.srv.accepted(rec)
+	return nil
 }
 
 func (ss *session) Reset() {
