@@ -82,7 +82,7 @@ func TestLoadDefaults(t *testing.T) {
 		SMTP: email.SMTPConfig{Port: 587, From: "noreply@example.com", UseTLS: true},
 		Database: database.Options{
 			URL:          database.URL{Raw: "sqlite:blog.db", Dialect: dialect.SQLite, Path: "blog.db"},
-			MaxOpenConns: 20, MaxIdleConns: 10, ConnMaxLifetime: 30 * time.Minute,
+			MaxOpenConns: 20, MaxIdleConns: 10, ConnMaxLifetime: 30 * time.Minute, Timeout: 2 * time.Second,
 		},
 		Outbox: outbox.Options{Lease: 2 * time.Minute, Senders: 4},
 		HTTP: config.HTTP{
@@ -150,6 +150,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		"DATABASE_MAX_OPEN_CONNS":               "40",
 		"DATABASE_MAX_IDLE_CONNS":               "5",
 		"DATABASE_CONN_MAX_LIFETIME_SECONDS":    "600",
+		"DATABASE_TIMEOUT_MS":                   "750",
 		"CORS_ALLOWED_ORIGINS":                  "https://app.example.com, http://localhost:3000/",
 
 		"RATE_LIMIT_CHECK_RESET_TOKEN_PER_MINUTE": "7",
@@ -178,7 +179,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		},
 		Database: database.Options{
 			URL:          database.URL{Raw: "postgres://latchkey@db.example.com/latchkey", Dialect: dialect.Postgres},
-			MaxOpenConns: 40, MaxIdleConns: 5, ConnMaxLifetime: 10 * time.Minute,
+			MaxOpenConns: 40, MaxIdleConns: 5, ConnMaxLifetime: 10 * time.Minute, Timeout: 750 * time.Millisecond,
 		},
 		Outbox: outbox.Options{Lease: 5 * time.Second, Senders: 16},
 		HTTP: config.HTTP{

@@ -34,6 +34,9 @@ type Options struct {
 	MaxOpenConns    int
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
+	// Timeout is the deadline of every statement and transaction sent through the client; zero
+	// means none but the caller's context.
+	Timeout time.Duration
 	// WrapDriver, when set, wraps the driver beneath the ent client, e.g. to watch its statements.
 	WrapDriver func(dialect.Driver) dialect.Driver
 }
@@ -82,6 +85,7 @@ func OpenWith(ctx context.Context, opts Options) (*DB, error) {
 			return nil, err
 		}
 	}
+	entDriver = withDeadlines(entDriver, opts.Timeout)
 	if opts.WrapDriver != nil {
 		entDriver = opts.WrapDriver(entDriver)
 	}
