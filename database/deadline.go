@@ -29,13 +29,13 @@ func withDeadlines(d dialect.Driver, timeout time.Duration) dialect.Driver {
 func (d deadlineDriver) Exec(ctx context.Context, query string, args, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
-	return d.Driver.Exec(ctx, query, args, v)
+	return markUnavailable(ctx, d.Driver.Exec(ctx, query, args, v))
 }
 
 // Query runs a statement within the deadline, which also bounds reading its rows.
 func (d deadlineDriver) Query(ctx context.Context, query string, args, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
-	return keepUntilClosed(v, d.Driver.Query(ctx, query, args, v), cancel)
+	return keepUntilClosed(ctx, v, d.Driver.Query(ctx, query, args, v), cancel)
 }
 
 // Tx begins a transaction that database/sql rolls back when the deadline passes.
@@ -60,57 +60,66 @@ func (d deadlineDriver) begin(ctx context.Context, begin func(context.Context) (
 	tx, err := begin(ctx)
 	if err != nil {
 		cancel()
-		return nil, err
+		return nil, markUnavailable(ctx, err)
 	}
-	deadline, _ := ctx.Deadline()
-	return &deadlineTx{Tx: tx, deadline: deadline, cancel: cancel}, nil
+	return &deadlineTx{Tx: tx, ctx: ctx, cancel: cancel}, nil
 }
 
 // deadlineTx runs each statement of a transaction by the transaction's deadline: a statement
 // still waiting would hold off the rollback that database/sql starts when it passes.
 type deadlineTx struct {
 	dialect.Tx
-	deadline time.Time
-	cancel   context.CancelFunc
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// stmt is the context of one statement: the caller's, ending with the transaction's.
+func (t *deadlineTx) stmt(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, _ := t.ctx.Deadline()
+	return context.WithDeadline(ctx, deadline)
 }
 
 func (t *deadlineTx) Exec(ctx context.Context, query string, args, v any) error {
-	ctx, cancel := context.WithDeadline(ctx, t.deadline)
+	ctx, cancel := t.stmt(ctx)
 	defer cancel()
-	return t.Tx.Exec(ctx, query, args, v)
+	return markUnavailable(ctx, t.Tx.Exec(ctx, query, args, v))
 }
 
 func (t *deadlineTx) Query(ctx context.Context, query string, args, v any) error {
-	ctx, cancel := context.WithDeadline(ctx, t.deadline)
-	return keepUntilClosed(v, t.Tx.Query(ctx, query, args, v), cancel)
+	ctx, cancel := t.stmt(ctx)
+	return keepUntilClosed(ctx, v, t.Tx.Query(ctx, query, args, v), cancel)
 }
 
 func (t *deadlineTx) Commit() error {
 	defer t.cancel()
-	return t.Tx.Commit()
+	return markUnavailable(t.ctx, t.Tx.Commit())
 }
 
 func (t *deadlineTx) Rollback() error {
 	defer t.cancel()
-	return t.Tx.Rollback()
+	return markUnavailable(t.ctx, t.Tx.Rollback())
 }
 
 // keepUntilClosed cancels a query's context once its rows are closed, not when Query returns:
 // database/sql closes the rows of a cancelled context before the caller has read them.
-func keepUntilClosed(v any, err error, cancel context.CancelFunc) error {
+func keepUntilClosed(ctx context.Context, v any, err error, cancel context.CancelFunc) error {
 	rows, ok := v.(*entsql.Rows)
 	if err != nil || !ok || rows.ColumnScanner == nil {
 		cancel()
-		return err
+		return markUnavailable(ctx, err)
 	}
-	rows.ColumnScanner = cancelOnClose{ColumnScanner: rows.ColumnScanner, cancel: cancel}
+	rows.ColumnScanner = cancelOnClose{ColumnScanner: rows.ColumnScanner, ctx: ctx, cancel: cancel}
 	return nil
 }
 
+// cancelOnClose also marks a failure met while reading the rows.
 type cancelOnClose struct {
 	entsql.ColumnScanner
+	ctx    context.Context
 	cancel context.CancelFunc
 }
+
+func (r cancelOnClose) Err() error { return markUnavailable(r.ctx, r.ColumnScanner.Err()) }
 
 func (r cancelOnClose) Close() error {
 	defer r.cancel()
