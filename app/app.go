@@ -106,6 +106,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		Introspection:  cfg.HTTP.GraphQLIntrospection,
 		Metrics:        m,
 		CORSOrigins:    cfg.HTTP.CORSAllowedOrigins,
+		RequestTimeout: cfg.HTTP.RequestTimeout,
 	})
 	if cfg.HTTP.MetricsAddr != "" {
 		a.Metrics = server.NewMetrics(m, cfg.HTTP.DebugPprof)

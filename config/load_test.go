@@ -87,7 +87,7 @@ func TestLoadDefaults(t *testing.T) {
 		Outbox: outbox.Options{Lease: 2 * time.Minute, Senders: 4},
 		HTTP: config.HTTP{
 			Host: "127.0.0.1", Port: 8000, GraphQLIntrospection: true,
-			ShutdownTimeout: 15 * time.Second, MetricsAddr: "127.0.0.1:9464",
+			ShutdownTimeout: 15 * time.Second, RequestTimeout: 10 * time.Second, MetricsAddr: "127.0.0.1:9464",
 		},
 		Log:                config.Logging{Level: "info", Format: "text"},
 		AppName:            "Latchkey",
@@ -151,6 +151,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		"DATABASE_MAX_IDLE_CONNS":               "5",
 		"DATABASE_CONN_MAX_LIFETIME_SECONDS":    "600",
 		"DATABASE_TIMEOUT_MS":                   "750",
+		"REQUEST_TIMEOUT_SECONDS":               "4",
 		"CORS_ALLOWED_ORIGINS":                  "https://app.example.com, http://localhost:3000/",
 
 		"RATE_LIMIT_CHECK_RESET_TOKEN_PER_MINUTE": "7",
@@ -187,6 +188,7 @@ func TestLoadEveryVariable(t *testing.T) {
 			TrustedProxies:     []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")},
 			CORSAllowedOrigins: []string{"https://app.example.com", "http://localhost:3000"},
 			ShutdownTimeout:    30 * time.Second,
+			RequestTimeout:     4 * time.Second,
 			MetricsAddr:        "[::1]:0",
 			DebugPprof:         true,
 		},

@@ -106,6 +106,8 @@ var settings = []setting{
 		func(c *Config) field { return duration(&c.Database.ConnMaxLifetime, 0, time.Second) }},
 	{Variable{Name: "DATABASE_TIMEOUT_MS", Default: "2000", Meaning: "deadline of every database call: each statement, and each transaction as a whole"},
 		func(c *Config) field { return duration(&c.Database.Timeout, 1, time.Millisecond) }},
+	{Variable{Name: "REQUEST_TIMEOUT_SECONDS", Default: "10", Meaning: "every request answers within this; one still waiting then answers UNAVAILABLE"},
+		func(c *Config) field { return duration(&c.HTTP.RequestTimeout, 1, time.Second) }},
 	{Variable{Name: "CORS_ALLOWED_ORIGINS", Meaning: "origins (comma or space separated, e.g. https://app.example.com) whose pages may call /graphql; empty: none"},
 		func(c *Config) field { return origins(&c.HTTP.CORSAllowedOrigins) }},
 	{Variable{Name: "DEBUG_PPROF", Default: "false", Meaning: "serve Go's profiler at /debug/pprof/ on METRICS_ADDR (for load tests; never expose it)"},

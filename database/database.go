@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -53,7 +54,12 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 
 // OpenWith connects to opts.URL with opts' pool and checks that it answers.
 func OpenWith(ctx context.Context, opts Options) (*DB, error) {
-	drv, dial, dsn := opts.URL.driver()
+	// SQLite's wait for a lock ignores the context: it must not outlast the deadline.
+	busy := 10 * time.Second
+	if opts.Timeout > 0 {
+		busy = opts.Timeout
+	}
+	drv, dial, dsn := opts.URL.driver(busy)
 	if drv == "" {
 		return nil, errors.New("database: no DATABASE_URL given")
 	}
@@ -110,11 +116,12 @@ func (d *DB) MigrationStatus(ctx context.Context) (migrations.Status, error) {
 // Close closes the client and its pools.
 func (d *DB) Close() error { return d.Client.Close() }
 
-// driver names the database/sql driver, the ent dialect and the DSN; "" for a zero URL.
-func (u URL) driver() (driver, dial, dsn string) {
+// driver names the database/sql driver, the ent dialect and the DSN; "" for a zero URL. busy
+// is how long a SQLite statement waits for another process's lock.
+func (u URL) driver(busy time.Duration) (driver, dial, dsn string) {
 	switch u.Dialect {
 	case dialect.SQLite:
-		return "sqlite3", dialect.SQLite, SQLiteDSN(u.Path)
+		return "sqlite3", dialect.SQLite, SQLiteDSN(u.Path, busy)
 	case dialect.Postgres:
 		return "pgx", dialect.Postgres, u.Raw
 	}
@@ -123,14 +130,14 @@ func (u URL) driver() (driver, dial, dsn string) {
 
 // SQLiteDSN is the connection string for the SQLite file at path, tuned for a server:
 // foreign keys on (the database itself cascades deletes), WAL, a busy timeout so writers wait
-// instead of failing, and BEGIN IMMEDIATE so a transaction that reads before it writes cannot
-// fail half-way with SQLITE_BUSY.
-func SQLiteDSN(path string) string {
+// instead of failing, for at most busy, and BEGIN IMMEDIATE so a transaction that reads before it
+// writes cannot fail half-way with SQLITE_BUSY.
+func SQLiteDSN(path string, busy time.Duration) string {
 	q := url.Values{}
 	q.Set("_fk", "1")
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "NORMAL")
-	q.Set("_busy_timeout", "10000")
+	q.Set("_busy_timeout", strconv.FormatInt(max(busy.Milliseconds(), 1), 10))
 	q.Set("_txlock", "immediate")
 	q.Set("_stmt_cache_size", "64") // per connection: the server sends a few dozen distinct statements
 	return "file:" + path + "?" + q.Encode()

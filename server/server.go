@@ -30,6 +30,7 @@ type Deps struct {
 	Introspection  bool
 	Metrics        *metrics.Metrics // observes operations; served by NewMetrics, never here
 	CORSOrigins    []string         // origins whose pages may call /graphql
+	RequestTimeout time.Duration    // the deadline of every request; zero means none
 }
 
 // New returns the public HTTP handler. /metrics and /debug/pprof/ are not in it: like any
@@ -61,6 +62,7 @@ func New(d Deps) http.Handler {
 	mux.Handle("/", d.Pages)
 
 	var h http.Handler = mux
+	h = withDeadline(d.RequestTimeout)(h)
 	h = clientIP(d.TrustedProxies)(h)
 	h = securityHeaders(d.HSTS)(h)
 	h = recoverPanics(d.Logger)(h)
