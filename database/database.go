@@ -63,7 +63,13 @@ func OpenWith(ctx context.Context, opts Options) (*DB, error) {
 	if drv == "" {
 		return nil, errors.New("database: no DATABASE_URL given")
 	}
-	db, err := sql.Open(drv, dsn)
+	var db *sql.DB
+	var err error
+	if dial == dialect.Postgres {
+		db, err = openPostgres(dsn)
+	} else {
+		db, err = sql.Open(drv, dsn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
