@@ -148,3 +148,14 @@ func SQLiteDSN(path string, busy time.Duration) string {
 	q.Set("_stmt_cache_size", "64") // per connection: the server sends a few dozen distinct statements
 	return "file:" + path + "?" + q.Encode()
 }
+
+// Probe makes a round trip that writes, through the client as every request does: a database
+// that answers reads but takes no writes (a full disk, a read-only failover) fails it.
+func (d *DB) Probe(ctx context.Context) error {
+	now := time.Now()
+	n, err := d.Client.ReadinessProbe.Update().SetCheckedAt(now).Save(ctx)
+	if err == nil && n == 0 {
+		err = d.Client.ReadinessProbe.Create().SetCheckedAt(now).Exec(ctx)
+	}
+	return err
+}

@@ -60,6 +60,8 @@ type Outbox struct {
 	log   *slog.Logger
 	wake  chan struct{}
 	batch batch
+
+	progress progress
 }
 
 // New returns an outbox on db. Call Run to have its mail sent.

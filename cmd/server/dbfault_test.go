@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -24,9 +25,9 @@ const (
 
 // TestPostgresStallResetRecover runs the binary with a proxy between it and PostgreSQL. While
 // the proxy is silent, with every connection open, me, login and forgotPassword answer
-// UNAVAILABLE within the bound; when it forwards again, or resets every connection, the server
-// works again by itself; and a server whose database is silent still stops on SIGTERM within
-// SHUTDOWN_TIMEOUT_SECONDS.
+// UNAVAILABLE within the bound and /readyz turns 503; when it forwards again, or resets every
+// connection, the server works again by itself and /readyz is 200; each turn is logged once;
+// and a server whose database is silent still stops on SIGTERM within SHUTDOWN_TIMEOUT_SECONDS.
 func TestPostgresStallResetRecover(t *testing.T) {
 	p, proxy := startBehindProxy(t)
 	token := registerOn(t, p.URL, 0)
@@ -55,8 +56,26 @@ func TestPostgresStallResetRecover(t *testing.T) {
 	}
 	proxy.Stall()
 	t.Run("StalledIsUnavailable", func(t *testing.T) { wantAll(t, "UNAVAILABLE") })
+	t.Run("StalledIsNotReady", func(t *testing.T) {
+		waitReadyz(t, p.URL, http.StatusServiceUnavailable)
+		for range 50 { // answered from the prober's last result, not by asking the database
+			if status, err := readyz(p.URL); err != nil || status != http.StatusServiceUnavailable {
+				t.Fatalf("/readyz = %d, %v; want 503 at once", status, err)
+			}
+		}
+	})
 	proxy.Resume()
 	t.Run("ResumedRecovers", func(t *testing.T) { waitWorks(t, calls["Me"]); wantAll(t, "") })
+	t.Run("ResumedIsReady", func(t *testing.T) {
+		waitReadyz(t, p.URL, http.StatusOK)
+		logs := p.Logs()
+		if n := strings.Count(logs, `level=WARN msg="readiness: not ready" reason="database: `); n != 1 {
+			t.Errorf("%d WARN lines for turning unready, want 1:\n%s", n, logs)
+		}
+		if n := strings.Count(logs, `level=INFO msg="readiness: ready again"`); n != 1 {
+			t.Errorf("%d INFO lines for turning ready, want 1:\n%s", n, logs)
+		}
+	})
 	proxy.Reset()
 	t.Run("ResetRecovers", func(t *testing.T) { waitWorks(t, calls["Me"]); wantAll(t, "") })
 	proxy.Stall()
@@ -107,6 +126,35 @@ func waitWorks(tb testing.TB, call func() (*gqlResponse, error)) {
 			tb.Fatalf("still failing %s after the fault ended: %v %s", faultRecover, err, r.errorsOrNil())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// readyWithin is how soon /readyz must follow the database, either way.
+const readyWithin = 5 * time.Second
+
+// readyz is the status of GET /readyz, which must answer within 200 ms.
+func readyz(base string) (int, error) {
+	resp, err := (&http.Client{Timeout: 200 * time.Millisecond}).Get(base + "/readyz")
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// waitReadyz polls /readyz until it answers status, failing the test after readyWithin.
+func waitReadyz(tb testing.TB, base string, status int) {
+	tb.Helper()
+	deadline := time.Now().Add(readyWithin)
+	for {
+		got, err := readyz(base)
+		if err == nil && got == status {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("/readyz still %d (%v) after %s, want %d", got, err, readyWithin, status)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
