@@ -18,10 +18,11 @@ import (
 )
 
 // dbTimeout is the DATABASE_TIMEOUT_MS of the fault tests, and answerWithin the bound a request
-// must answer in when the database does not: the timeout and a margin for the rest of the work.
+// must answer in when the database does not: the timeout and a margin for the rest of the work
+// (a password hash, slow under -race on a busy machine: 2 s was once exceeded).
 const (
 	dbTimeout    = "300"
-	answerWithin = 2 * time.Second
+	answerWithin = 3 * time.Second
 )
 
 // TestLockedTableIsUnavailable: while another client holds a lock on users, requests that need

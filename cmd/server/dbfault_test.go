@@ -19,7 +19,7 @@ import (
 // again once it does.
 const (
 	faultDBTimeout = "300"
-	faultAnswer    = 2500 * time.Millisecond
+	faultAnswer    = 3 * time.Second
 	faultRecover   = 10 * time.Second
 )
 
