@@ -119,8 +119,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 // startReadiness probes what /readyz answers for: the database, with a write, and the mail worker.
 func startReadiness(db *database.DB, box *outbox.Outbox, log *slog.Logger) *server.Readiness {
 	return server.StartReadiness(log,
-		server.Check{Name: "database", Check: db.Probe},
-		server.Check{Name: "outbox", Check: func(context.Context) error {
+		server.Check{Name: "database", Run: db.Probe},
+		server.Check{Name: "outbox", Run: func(context.Context) error {
 			if box.Stalled() {
 				return errors.New("the mail worker has made no progress for longer than OUTBOX_LEASE_SECONDS")
 			}

@@ -10,20 +10,20 @@ import (
 
 // Check is one thing readiness depends on: nil while it is fine, else why it is not.
 type Check struct {
-	Name  string
-	Check func(ctx context.Context) error
+	Name string
+	Run  func(ctx context.Context) error
 }
 
-// Probe timing: a dependency that stops answering shows within ProbeInterval + ProbeTimeout,
-// and one that answers again within about ProbeInterval, both under the 5 s a load balancer
+// Probe timing: a dependency that stops answering shows within probeInterval + probeTimeout,
+// and one that answers again within about probeInterval, both under the 5 s a load balancer
 // is promised.
 const (
-	ProbeInterval = time.Second
-	ProbeTimeout  = 3 * time.Second
+	probeInterval = time.Second
+	probeTimeout  = 3 * time.Second
 )
 
 // Readiness is what /readyz answers, decided by a goroutine of its own that runs every check
-// each ProbeInterval, so that a flood of /readyz costs the database nothing.
+// each probeInterval, so that a flood of /readyz costs the database nothing.
 type Readiness struct {
 	checks  []Check
 	log     *slog.Logger
@@ -55,7 +55,7 @@ func (r *Readiness) Ready() (ok bool, problem string) {
 }
 
 func (r *Readiness) run(ctx context.Context) {
-	t := time.NewTicker(ProbeInterval)
+	t := time.NewTicker(probeInterval)
 	defer t.Stop()
 	for {
 		r.probe(ctx)
@@ -72,8 +72,8 @@ func (r *Readiness) run(ctx context.Context) {
 func (r *Readiness) probe(ctx context.Context) {
 	problem := ""
 	for _, c := range r.checks {
-		cctx, cancel := context.WithTimeout(ctx, ProbeTimeout)
-		err := c.Check(cctx)
+		cctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		err := c.Run(cctx)
 		cancel()
 		if ctx.Err() != nil {
 			return // stopping: the failure is ours
