@@ -1,6 +1,9 @@
 package account
 
-import "errors"
+import (
+	"context"
+	"errors"
+)
 
 // Error codes from the public contract. They are the only codes a client ever sees.
 const (
@@ -8,6 +11,7 @@ const (
 	CodeUnauthenticated   = "UNAUTHENTICATED"
 	CodeInvalidResetToken = "INVALID_RESET_TOKEN"
 	CodeRateLimited       = "RATE_LIMITED"
+	CodeUnavailable       = "UNAVAILABLE"
 	CodeInternal          = "INTERNAL_SERVER_ERROR"
 )
 
@@ -22,12 +26,18 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
-// ErrorCode returns the contract code of err: the code of the *Error in its chain, or
-// CodeInternal for anything else.
+// UnavailableRetryAfter is the retryAfter, in seconds, of an UNAVAILABLE answer.
+const UnavailableRetryAfter = 2
+
+// ErrorCode returns the contract code of err: the code of the *Error in its chain,
+// CodeUnavailable when a dependency did not answer in time, or CodeInternal for anything else.
 func ErrorCode(err error) string {
 	var e *Error
-	if errors.As(err, &e) {
+	switch {
+	case errors.As(err, &e):
 		return e.Code
+	case unavailable(err):
+		return CodeUnavailable
 	}
 	return CodeInternal
 }
@@ -36,10 +46,21 @@ func ErrorCode(err error) string {
 // or, for anything else, one that tells nothing of the cause.
 func ErrorMessage(err error) string {
 	var e *Error
-	if errors.As(err, &e) {
+	switch {
+	case errors.As(err, &e):
 		return e.Message
+	case unavailable(err):
+		return "Temporarily unavailable, try again in a few seconds"
 	}
 	return "Internal server error"
+}
+
+// unavailable reports whether err says a dependency did not answer in time: the database marks
+// such errors with a method Unavailable() bool, and a request past its deadline ends with
+// context.DeadlineExceeded.
+func unavailable(err error) bool {
+	var u interface{ Unavailable() bool }
+	return errors.As(err, &u) && u.Unavailable() || errors.Is(err, context.DeadlineExceeded)
 }
 
 func badInput(field, message string) *Error {

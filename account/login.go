@@ -170,8 +170,10 @@ func (s *Service) hash(ctx context.Context, password string) (string, error) {
 }
 
 // hashError turns a full hashing queue into RATE_LIMITED rather than letting memory run out.
+// A request whose deadline passed while it waited stays UNAVAILABLE: the server is slow, not
+// the client too eager.
 func (s *Service) hashError(err error) error {
-	if errors.Is(err, ErrHasherBusy) {
+	if errors.Is(err, ErrHasherBusy) && !errors.Is(err, context.DeadlineExceeded) {
 		s.cfg.Observer.RateLimited("password_hashing")
 		return rateLimited(time.Second)
 	}

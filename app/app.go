@@ -40,6 +40,7 @@ type App struct {
 	log      *slog.Logger
 	redis    io.Closer // nil without REDIS_URL
 	mail     io.Closer // the SMTP transport's kept connections; nil when mail goes to the log
+	ready    *server.Readiness
 }
 
 // Options change what tests need to change; a zero Options is what production runs.
@@ -95,9 +96,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	if err != nil {
 		return nil, err
 	}
+	a.ready = startReadiness(a.DB, a.outbox, log)
 	a.Handler = server.New(server.Deps{
 		Accounts:       a.Accounts,
-		DB:             a.DB.SQL,
+		Readiness:      a.ready,
 		Pages:          pages,
 		Logger:         log,
 		AppName:        cfg.AppName,
@@ -106,11 +108,25 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		Introspection:  cfg.HTTP.GraphQLIntrospection,
 		Metrics:        m,
 		CORSOrigins:    cfg.HTTP.CORSAllowedOrigins,
+		RequestTimeout: cfg.HTTP.RequestTimeout,
 	})
 	if cfg.HTTP.MetricsAddr != "" {
 		a.Metrics = server.NewMetrics(m, cfg.HTTP.DebugPprof)
 	}
 	return a, nil
+}
+
+// startReadiness probes what /readyz answers for: the database, with a write, and the mail worker.
+func startReadiness(db *database.DB, box *outbox.Outbox, log *slog.Logger) *server.Readiness {
+	return server.StartReadiness(log,
+		server.Check{Name: "database", Run: db.Probe},
+		server.Check{Name: "outbox", Run: func(context.Context) error {
+			if box.Stalled() {
+				return errors.New("the mail worker has made no progress for longer than OUTBOX_LEASE_SECONDS")
+			}
+			return nil
+		}},
+	)
 }
 
 // OpenDB opens the database that cfg names, with its pool settings.
@@ -182,9 +198,13 @@ func (a *App) RunTokenCleanup(ctx context.Context) {
 	}
 }
 
-// Close closes the mail server connections, the database and the Redis client.
+// Close stops the readiness prober and closes the mail server connections, the database and
+// the Redis client.
 func (a *App) Close() error {
 	var errs []error
+	if a.ready != nil {
+		a.ready.Stop()
+	}
 	if a.mail != nil {
 		errs = append(errs, a.mail.Close())
 	}

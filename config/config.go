@@ -45,7 +45,8 @@ type HTTP struct {
 	CORSAllowedOrigins   []string
 	GraphQLIntrospection bool
 	ShutdownTimeout      time.Duration
-	MetricsAddr          string // "" when off
+	RequestTimeout       time.Duration // the deadline of every request's context
+	MetricsAddr          string        // "" when off
 	DebugPprof           bool
 }
 

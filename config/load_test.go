@@ -82,12 +82,12 @@ func TestLoadDefaults(t *testing.T) {
 		SMTP: email.SMTPConfig{Port: 587, From: "noreply@example.com", UseTLS: true},
 		Database: database.Options{
 			URL:          database.URL{Raw: "sqlite:blog.db", Dialect: dialect.SQLite, Path: "blog.db"},
-			MaxOpenConns: 20, MaxIdleConns: 10, ConnMaxLifetime: 30 * time.Minute,
+			MaxOpenConns: 20, MaxIdleConns: 10, ConnMaxLifetime: 30 * time.Minute, Timeout: 2 * time.Second,
 		},
 		Outbox: outbox.Options{Lease: 2 * time.Minute, Senders: 16},
 		HTTP: config.HTTP{
 			Host: "127.0.0.1", Port: 8000, GraphQLIntrospection: true,
-			ShutdownTimeout: 15 * time.Second, MetricsAddr: "127.0.0.1:9464",
+			ShutdownTimeout: 15 * time.Second, RequestTimeout: 10 * time.Second, MetricsAddr: "127.0.0.1:9464",
 		},
 		Log:                config.Logging{Level: "info", Format: "text"},
 		AppName:            "Latchkey",
@@ -150,6 +150,8 @@ func TestLoadEveryVariable(t *testing.T) {
 		"DATABASE_MAX_OPEN_CONNS":               "40",
 		"DATABASE_MAX_IDLE_CONNS":               "5",
 		"DATABASE_CONN_MAX_LIFETIME_SECONDS":    "600",
+		"DATABASE_TIMEOUT_MS":                   "750",
+		"REQUEST_TIMEOUT_SECONDS":               "4",
 		"CORS_ALLOWED_ORIGINS":                  "https://app.example.com, http://localhost:3000/",
 
 		"RATE_LIMIT_CHECK_RESET_TOKEN_PER_MINUTE": "7",
@@ -178,7 +180,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		},
 		Database: database.Options{
 			URL:          database.URL{Raw: "postgres://latchkey@db.example.com/latchkey", Dialect: dialect.Postgres},
-			MaxOpenConns: 40, MaxIdleConns: 5, ConnMaxLifetime: 10 * time.Minute,
+			MaxOpenConns: 40, MaxIdleConns: 5, ConnMaxLifetime: 10 * time.Minute, Timeout: 750 * time.Millisecond,
 		},
 		Outbox: outbox.Options{Lease: 5 * time.Second, Senders: 16},
 		HTTP: config.HTTP{
@@ -186,6 +188,7 @@ func TestLoadEveryVariable(t *testing.T) {
 			TrustedProxies:     []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32")},
 			CORSAllowedOrigins: []string{"https://app.example.com", "http://localhost:3000"},
 			ShutdownTimeout:    30 * time.Second,
+			RequestTimeout:     4 * time.Second,
 			MetricsAddr:        "[::1]:0",
 			DebugPprof:         true,
 		},

@@ -180,10 +180,7 @@ func TestReadinessFollowsDatabase(t *testing.T) {
 	if err := env.App.DB.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r := sendRaw(t, env, http.MethodGet, "/readyz", nil, nil)
-	if r.Status != http.StatusServiceUnavailable {
-		t.Errorf("/readyz = %d after the database closed, want 503", r.Status)
-	}
+	r := waitReadyz(t, env, http.StatusServiceUnavailable)
 	if got := r.Header.Get("X-Content-Type-Options"); got != "nosniff" {
 		t.Errorf("X-Content-Type-Options = %q", got)
 	}

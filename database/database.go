@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -34,6 +35,9 @@ type Options struct {
 	MaxOpenConns    int
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
+	// Timeout is the deadline of every statement and transaction sent through the client; zero
+	// means none but the caller's context.
+	Timeout time.Duration
 	// WrapDriver, when set, wraps the driver beneath the ent client, e.g. to watch its statements.
 	WrapDriver func(dialect.Driver) dialect.Driver
 }
@@ -50,11 +54,22 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 
 // OpenWith connects to opts.URL with opts' pool and checks that it answers.
 func OpenWith(ctx context.Context, opts Options) (*DB, error) {
-	drv, dial, dsn := opts.URL.driver()
+	// SQLite's wait for a lock ignores the context: it must not outlast the deadline.
+	busy := 10 * time.Second
+	if opts.Timeout > 0 {
+		busy = opts.Timeout
+	}
+	drv, dial, dsn := opts.URL.driver(busy)
 	if drv == "" {
 		return nil, errors.New("database: no DATABASE_URL given")
 	}
-	db, err := sql.Open(drv, dsn)
+	var db *sql.DB
+	var err error
+	if dial == dialect.Postgres {
+		db, err = openPostgres(dsn)
+	} else {
+		db, err = sql.Open(drv, dsn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -82,6 +97,7 @@ func OpenWith(ctx context.Context, opts Options) (*DB, error) {
 			return nil, err
 		}
 	}
+	entDriver = withDeadlines(entDriver, opts.Timeout)
 	if opts.WrapDriver != nil {
 		entDriver = opts.WrapDriver(entDriver)
 	}
@@ -106,11 +122,12 @@ func (d *DB) MigrationStatus(ctx context.Context) (migrations.Status, error) {
 // Close closes the client and its pools.
 func (d *DB) Close() error { return d.Client.Close() }
 
-// driver names the database/sql driver, the ent dialect and the DSN; "" for a zero URL.
-func (u URL) driver() (driver, dial, dsn string) {
+// driver names the database/sql driver, the ent dialect and the DSN; "" for a zero URL. busy
+// is how long a SQLite statement waits for another process's lock.
+func (u URL) driver(busy time.Duration) (driver, dial, dsn string) {
 	switch u.Dialect {
 	case dialect.SQLite:
-		return "sqlite3", dialect.SQLite, SQLiteDSN(u.Path)
+		return "sqlite3", dialect.SQLite, SQLiteDSN(u.Path, busy)
 	case dialect.Postgres:
 		return "pgx", dialect.Postgres, u.Raw
 	}
@@ -119,15 +136,26 @@ func (u URL) driver() (driver, dial, dsn string) {
 
 // SQLiteDSN is the connection string for the SQLite file at path, tuned for a server:
 // foreign keys on (the database itself cascades deletes), WAL, a busy timeout so writers wait
-// instead of failing, and BEGIN IMMEDIATE so a transaction that reads before it writes cannot
-// fail half-way with SQLITE_BUSY.
-func SQLiteDSN(path string) string {
+// instead of failing, for at most busy, and BEGIN IMMEDIATE so a transaction that reads before it
+// writes cannot fail half-way with SQLITE_BUSY.
+func SQLiteDSN(path string, busy time.Duration) string {
 	q := url.Values{}
 	q.Set("_fk", "1")
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "NORMAL")
-	q.Set("_busy_timeout", "10000")
+	q.Set("_busy_timeout", strconv.FormatInt(max(busy.Milliseconds(), 1), 10))
 	q.Set("_txlock", "immediate")
 	q.Set("_stmt_cache_size", "64") // per connection: the server sends a few dozen distinct statements
 	return "file:" + path + "?" + q.Encode()
+}
+
+// Probe makes a round trip that writes, through the client as every request does: a database
+// that answers reads but takes no writes (a full disk, a read-only failover) fails it.
+func (d *DB) Probe(ctx context.Context) error {
+	now := time.Now()
+	n, err := d.Client.ReadinessProbe.Update().SetCheckedAt(now).Save(ctx)
+	if err == nil && n == 0 {
+		err = d.Client.ReadinessProbe.Create().SetCheckedAt(now).Exec(ctx)
+	}
+	return err
 }

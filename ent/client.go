@@ -14,6 +14,7 @@ import (
 	"latchkey/ent/loginfailure"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
+	"latchkey/ent/readinessprobe"
 	"latchkey/ent/user"
 
 	"entgo.io/ent"
@@ -33,6 +34,8 @@ type Client struct {
 	OutboxMail *OutboxMailClient
 	// PasswordResetToken is the client for interacting with the PasswordResetToken builders.
 	PasswordResetToken *PasswordResetTokenClient
+	// ReadinessProbe is the client for interacting with the ReadinessProbe builders.
+	ReadinessProbe *ReadinessProbeClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 }
@@ -49,6 +52,7 @@ func (c *Client) init() {
 	c.LoginFailure = NewLoginFailureClient(c.config)
 	c.OutboxMail = NewOutboxMailClient(c.config)
 	c.PasswordResetToken = NewPasswordResetTokenClient(c.config)
+	c.ReadinessProbe = NewReadinessProbeClient(c.config)
 	c.User = NewUserClient(c.config)
 }
 
@@ -145,6 +149,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		LoginFailure:       NewLoginFailureClient(cfg),
 		OutboxMail:         NewOutboxMailClient(cfg),
 		PasswordResetToken: NewPasswordResetTokenClient(cfg),
+		ReadinessProbe:     NewReadinessProbeClient(cfg),
 		User:               NewUserClient(cfg),
 	}, nil
 }
@@ -168,6 +173,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		LoginFailure:       NewLoginFailureClient(cfg),
 		OutboxMail:         NewOutboxMailClient(cfg),
 		PasswordResetToken: NewPasswordResetTokenClient(cfg),
+		ReadinessProbe:     NewReadinessProbeClient(cfg),
 		User:               NewUserClient(cfg),
 	}, nil
 }
@@ -200,6 +206,7 @@ func (c *Client) Use(hooks ...Hook) {
 	c.LoginFailure.Use(hooks...)
 	c.OutboxMail.Use(hooks...)
 	c.PasswordResetToken.Use(hooks...)
+	c.ReadinessProbe.Use(hooks...)
 	c.User.Use(hooks...)
 }
 
@@ -209,6 +216,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	c.LoginFailure.Intercept(interceptors...)
 	c.OutboxMail.Intercept(interceptors...)
 	c.PasswordResetToken.Intercept(interceptors...)
+	c.ReadinessProbe.Intercept(interceptors...)
 	c.User.Intercept(interceptors...)
 }
 
@@ -221,6 +229,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.OutboxMail.mutate(ctx, m)
 	case *PasswordResetTokenMutation:
 		return c.PasswordResetToken.mutate(ctx, m)
+	case *ReadinessProbeMutation:
+		return c.ReadinessProbe.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	default:
@@ -643,6 +653,139 @@ func (c *PasswordResetTokenClient) mutate(ctx context.Context, m *PasswordResetT
 	}
 }
 
+// ReadinessProbeClient is a client for the ReadinessProbe schema.
+type ReadinessProbeClient struct {
+	config
+}
+
+// NewReadinessProbeClient returns a client for the ReadinessProbe from the given config.
+func NewReadinessProbeClient(c config) *ReadinessProbeClient {
+	return &ReadinessProbeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `readinessprobe.Hooks(f(g(h())))`.
+func (c *ReadinessProbeClient) Use(hooks ...Hook) {
+	c.hooks.ReadinessProbe = append(c.hooks.ReadinessProbe, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `readinessprobe.Intercept(f(g(h())))`.
+func (c *ReadinessProbeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ReadinessProbe = append(c.inters.ReadinessProbe, interceptors...)
+}
+
+// Create returns a builder for creating a ReadinessProbe entity.
+func (c *ReadinessProbeClient) Create() *ReadinessProbeCreate {
+	mutation := newReadinessProbeMutation(c.config, OpCreate)
+	return &ReadinessProbeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ReadinessProbe entities.
+func (c *ReadinessProbeClient) CreateBulk(builders ...*ReadinessProbeCreate) *ReadinessProbeCreateBulk {
+	return &ReadinessProbeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ReadinessProbeClient) MapCreateBulk(slice any, setFunc func(*ReadinessProbeCreate, int)) *ReadinessProbeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ReadinessProbeCreateBulk{err: fmt.Errorf("calling to ReadinessProbeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ReadinessProbeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ReadinessProbeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ReadinessProbe.
+func (c *ReadinessProbeClient) Update() *ReadinessProbeUpdate {
+	mutation := newReadinessProbeMutation(c.config, OpUpdate)
+	return &ReadinessProbeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ReadinessProbeClient) UpdateOne(_m *ReadinessProbe) *ReadinessProbeUpdateOne {
+	mutation := newReadinessProbeMutation(c.config, OpUpdateOne, withReadinessProbe(_m))
+	return &ReadinessProbeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ReadinessProbeClient) UpdateOneID(id int) *ReadinessProbeUpdateOne {
+	mutation := newReadinessProbeMutation(c.config, OpUpdateOne, withReadinessProbeID(id))
+	return &ReadinessProbeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ReadinessProbe.
+func (c *ReadinessProbeClient) Delete() *ReadinessProbeDelete {
+	mutation := newReadinessProbeMutation(c.config, OpDelete)
+	return &ReadinessProbeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ReadinessProbeClient) DeleteOne(_m *ReadinessProbe) *ReadinessProbeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ReadinessProbeClient) DeleteOneID(id int) *ReadinessProbeDeleteOne {
+	builder := c.Delete().Where(readinessprobe.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ReadinessProbeDeleteOne{builder}
+}
+
+// Query returns a query builder for ReadinessProbe.
+func (c *ReadinessProbeClient) Query() *ReadinessProbeQuery {
+	return &ReadinessProbeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeReadinessProbe},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ReadinessProbe entity by its id.
+func (c *ReadinessProbeClient) Get(ctx context.Context, id int) (*ReadinessProbe, error) {
+	return c.Query().Where(readinessprobe.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ReadinessProbeClient) GetX(ctx context.Context, id int) *ReadinessProbe {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ReadinessProbeClient) Hooks() []Hook {
+	return c.hooks.ReadinessProbe
+}
+
+// Interceptors returns the client interceptors.
+func (c *ReadinessProbeClient) Interceptors() []Interceptor {
+	return c.inters.ReadinessProbe
+}
+
+func (c *ReadinessProbeClient) mutate(ctx context.Context, m *ReadinessProbeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ReadinessProbeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ReadinessProbeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ReadinessProbeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ReadinessProbeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ReadinessProbe mutation op: %q", m.Op())
+	}
+}
+
 // UserClient is a client for the User schema.
 type UserClient struct {
 	config
@@ -796,9 +939,10 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		LoginFailure, OutboxMail, PasswordResetToken, User []ent.Hook
+		LoginFailure, OutboxMail, PasswordResetToken, ReadinessProbe, User []ent.Hook
 	}
 	inters struct {
-		LoginFailure, OutboxMail, PasswordResetToken, User []ent.Interceptor
+		LoginFailure, OutboxMail, PasswordResetToken, ReadinessProbe,
+		User []ent.Interceptor
 	}
 )

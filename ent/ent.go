@@ -9,6 +9,7 @@ import (
 	"latchkey/ent/loginfailure"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
+	"latchkey/ent/readinessprobe"
 	"latchkey/ent/user"
 	"reflect"
 	"sync"
@@ -79,6 +80,7 @@ func checkColumn(t, c string) error {
 			loginfailure.Table:       loginfailure.ValidColumn,
 			outboxmail.Table:         outboxmail.ValidColumn,
 			passwordresettoken.Table: passwordresettoken.ValidColumn,
+			readinessprobe.Table:     readinessprobe.ValidColumn,
 			user.Table:               user.ValidColumn,
 		})
 	})

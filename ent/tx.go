@@ -18,6 +18,8 @@ type Tx struct {
 	OutboxMail *OutboxMailClient
 	// PasswordResetToken is the client for interacting with the PasswordResetToken builders.
 	PasswordResetToken *PasswordResetTokenClient
+	// ReadinessProbe is the client for interacting with the ReadinessProbe builders.
+	ReadinessProbe *ReadinessProbeClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
 
@@ -154,6 +156,7 @@ func (tx *Tx) init() {
 	tx.LoginFailure = NewLoginFailureClient(tx.config)
 	tx.OutboxMail = NewOutboxMailClient(tx.config)
 	tx.PasswordResetToken = NewPasswordResetTokenClient(tx.config)
+	tx.ReadinessProbe = NewReadinessProbeClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
 

@@ -39,19 +39,23 @@ var gqlgenProblems = map[string]bool{
 func toGraphQLError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 	code, message, ext := classify(err)
-	if code == account.CodeInternal {
-		cause := err
-		if gqlErr.Err != nil {
-			cause = gqlErr.Err // without the path gqlgen put in front; the line has its own
-		}
+	cause := err
+	if gqlErr.Err != nil {
+		cause = gqlErr.Err // without the path gqlgen put in front; the line has its own
+	}
+	switch code {
+	case account.CodeInternal:
 		log.ErrorContext(ctx, "internal error", "request_id", RequestID(ctx), "path", gqlErr.Path.String(), "error", cause)
+	case account.CodeUnavailable:
+		log.WarnContext(ctx, "unavailable", "request_id", RequestID(ctx), "path", gqlErr.Path.String(), "error", cause)
 	}
 	gqlErr.Message, gqlErr.Extensions = message, ext
 	return gqlErr
 }
 
 // classify gives the contract's code, message and extensions for err: a problem with the
-// request is BAD_USER_INPUT with its reason, an *account.Error is itself, anything else is internal.
+// request is BAD_USER_INPUT with its reason, an *account.Error is itself, a dependency that did
+// not answer in time is UNAVAILABLE with retryAfter, anything else is internal.
 func classify(err error) (code, message string, ext map[string]any) {
 	var bad *badRequest
 	if errors.As(err, &bad) {
@@ -81,6 +85,9 @@ func classify(err error) (code, message string, ext map[string]any) {
 		if appErr.Code == account.CodeRateLimited {
 			ext["retryAfter"] = appErr.RetryAfter
 		}
+	}
+	if code == account.CodeUnavailable {
+		ext["retryAfter"] = account.UnavailableRetryAfter
 	}
 	return code, message, ext
 }

@@ -28,6 +28,8 @@ func TestClassify(t *testing.T) {
 	}
 	bad := map[string]any{"code": "BAD_USER_INPUT"}
 	internal := map[string]any{"code": "INTERNAL_SERVER_ERROR"}
+	unavailable := map[string]any{"code": "UNAVAILABLE", "retryAfter": account.UnavailableRetryAfter}
+	const tryAgain = "Temporarily unavailable, try again in a few seconds"
 	for name, tc := range map[string]struct {
 		err     error
 		message string
@@ -45,9 +47,12 @@ func TestClassify(t *testing.T) {
 		"ComplexityLimit":  {coded(codeComplexityExceeded), "about the document", map[string]any{"code": "BAD_USER_INPUT", "reason": "COMPLEXITY_LIMIT_EXCEEDED"}},
 		"ValidationRule": {&gqlerror.Error{Message: "about the document", Rule: "FieldsOnCorrectType"},
 			"about the document", map[string]any{"code": "BAD_USER_INPUT", "reason": "GRAPHQL_VALIDATION_FAILED"}},
-		"ErrInternal":        {fmt.Errorf("find user: %w", errors.New("no such table: users")), "Internal server error", internal},
-		"ErrUncodedGQLError": {gqlerror.Errorf("no such table: users"), "Internal server error", internal},
-		"ErrUnknownCode":     {coded("SOMETHING_ELSE"), "Internal server error", internal},
+		"ErrInternal":            {fmt.Errorf("find user: %w", errors.New("no such table: users")), "Internal server error", internal},
+		"ErrUncodedGQLError":     {gqlerror.Errorf("no such table: users"), "Internal server error", internal},
+		"ErrUnknownCode":         {coded("SOMETHING_ELSE"), "Internal server error", internal},
+		"ErrDatabaseUnavailable": {gqlerror.Wrap(fmt.Errorf("find user: %w", notAnswered{})), tryAgain, unavailable},
+		"ErrDeadlineExceeded":    {fmt.Errorf("queue reset mail: %w", context.DeadlineExceeded), tryAgain, unavailable},
+		"ErrCanceled":            {fmt.Errorf("find user: %w", context.Canceled), "Internal server error", internal},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, message, ext := classify(tc.err)
@@ -57,6 +62,12 @@ func TestClassify(t *testing.T) {
 		})
 	}
 }
+
+// notAnswered is marked the way the database marks a call it did not answer in time.
+type notAnswered struct{}
+
+func (notAnswered) Error() string     { return "database unavailable: i/o timeout" }
+func (notAnswered) Unavailable() bool { return true }
 
 // TestEncodeFailureIsInternal: a response that cannot be encoded is answered with the
 // contract's internal error, and the cause is logged with the request id.

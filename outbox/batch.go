@@ -2,6 +2,8 @@ package outbox
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sync"
 
 	"latchkey/ent"
@@ -28,25 +30,58 @@ type queuedRow struct {
 	lead   chan struct{} // closed when this request is to write the next batch
 }
 
-// insert adds the row and returns once it is committed, or failed.
+// insert adds the row and returns once it is committed or failed, or once ctx ends: then the
+// row is either left out, or already in a write whose outcome the caller no longer waits for.
 func (b *batch) insert(ctx context.Context, db *ent.Client, create *ent.OutboxMailCreate) error {
 	q := &queuedRow{create: create, done: make(chan error, 1), lead: make(chan struct{})}
 	b.mu.Lock()
 	b.pending = append(b.pending, q)
 	if b.writing {
 		b.mu.Unlock()
-		// No giving up on ctx here: this request may be handed the next batch to write.
 		select {
 		case err := <-q.done:
 			return err
 		case <-q.lead:
+		case <-ctx.Done():
+			b.leave(q)
+			return context.Cause(ctx)
 		}
 	} else {
 		b.writing = true
 		b.mu.Unlock()
 	}
-	b.write(ctx, db)
-	return <-q.done
+	// The write goes on without this request should it give up: the rows are others' too, and
+	// each statement of it ends by the database's deadline.
+	go b.write(ctx, db)
+	select {
+	case err := <-q.done:
+		return err
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+// leave takes q out of the rows waiting for a write; had it been handed the next write, it
+// hands it on, so that the rows behind it are still written.
+func (b *batch) leave(q *queuedRow) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	i := slices.Index(b.pending, q)
+	if i < 0 {
+		return // in a write already
+	}
+	b.pending = slices.Delete(b.pending, i, i+1)
+	select {
+	case <-q.lead:
+	default:
+		return
+	}
+	if len(b.pending) > 0 {
+		close(b.pending[0].lead)
+	} else {
+		b.writing = false
+		b.pending = nil
+	}
 }
 
 // write inserts what is pending (up to maxBatch rows), then hands the rest to its first request.
@@ -65,7 +100,7 @@ func (b *batch) write(ctx context.Context, db *ent.Client) {
 	}
 	err := db.OutboxMail.CreateBulk(creates...).Exec(ctx)
 	for _, q := range rows {
-		if err != nil && len(rows) > 1 {
+		if err != nil && len(rows) > 1 && !notAnswered(err) {
 			// One row's fault must not be every row's: try each alone.
 			q.done <- q.create.Exec(ctx)
 			continue
@@ -81,4 +116,11 @@ func (b *batch) write(ctx context.Context, db *ent.Client) {
 		b.pending = nil
 	}
 	b.mu.Unlock()
+}
+
+// notAnswered reports whether err says the database did not answer, as the database package
+// marks it: then every row would fail alone too, each after its own deadline.
+func notAnswered(err error) bool {
+	var u interface{ Unavailable() bool }
+	return errors.As(err, &u) && u.Unavailable()
 }

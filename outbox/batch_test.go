@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -39,8 +40,41 @@ func TestBatch(t *testing.T) {
 		if got := db.OutboxMail.Query().CountX(ctx); got != n {
 			t.Errorf("%d rows, want %d", got, n)
 		}
-		if b.writing || len(b.pending) != 0 {
-			t.Errorf("batch left writing=%v with %d pending", b.writing, len(b.pending))
+		// The last write hands on or winds down just after its rows have their answers.
+		waitFor(t, "the batch to wind down", func() bool { b.mu.Lock(); defer b.mu.Unlock(); return !b.writing && len(b.pending) == 0 })
+	})
+
+	// A request that gives up on its context leaves the batch able to write the rows behind it,
+	// whether it gave up while waiting or just as it was handed the next write.
+	t.Run("OKGivingUpHandsTheWriteOn", func(t *testing.T) {
+		for i := range 20 {
+			var b batch
+			b.writing = true // a write under way
+			pending := func(n int) func() bool {
+				return func() bool { b.mu.Lock(); defer b.mu.Unlock(); return len(b.pending) == n }
+			}
+			gaveUp, cancel := context.WithCancel(ctx)
+			first, second := make(chan error, 1), make(chan error, 1)
+			go func() { first <- b.insert(gaveUp, db, batchRow(db, fmt.Sprintf("gave-up%d@example.com", i))) }()
+			waitFor(t, "the first row to wait", pending(1))
+			go func() { second <- b.insert(ctx, db, batchRow(db, fmt.Sprintf("waited%d@example.com", i))) }()
+			waitFor(t, "the second row to wait", pending(2))
+			b.mu.Lock()
+			cancel()                 // the first gives up, and waits for the lock to leave
+			close(b.pending[0].lead) // as the write under way ends and hands it the next
+			b.mu.Unlock()
+			if err := <-first; err != nil && !errors.Is(err, context.Canceled) {
+				t.Fatalf("first: %v", err)
+			}
+			select {
+			case err := <-second:
+				if err != nil {
+					t.Fatalf("second: %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("the row behind the one that gave up was never written")
+			}
+			waitFor(t, "the batch to wind down", func() bool { b.mu.Lock(); defer b.mu.Unlock(); return !b.writing && len(b.pending) == 0 })
 		}
 	})
 

@@ -65,6 +65,8 @@ type Outbox struct {
 	batch batch
 	clock dbClock
 	relay relayState
+
+	progress progress
 }
 
 // New returns an outbox on db. Call Run to have its mail sent.

@@ -132,6 +132,7 @@ func (o *Outbox) claim(ctx context.Context, n int, skip []int) []claimedMail {
 		o.log.ErrorContext(ctx, "outbox: look for due mail", "error", err)
 		return nil
 	}
+	o.progress.mark()
 	return o.take(ctx, due, now)
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"latchkey/account"
 	"latchkey/graph"
@@ -23,6 +25,22 @@ func requestID(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		next.ServeHTTP(w, r.WithContext(graph.WithRequestID(r.Context(), id)))
 	})
+}
+
+// withDeadline ends every request's context after timeout. What waits on it (the database, a
+// hashing slot, the outbox's batch) gives up, and the request answers UNAVAILABLE, in GraphQL's
+// shape, rather than hanging or being cut off with a bare 503 as http.TimeoutHandler would.
+func withDeadline(timeout time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if timeout <= 0 {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), timeout)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
 }
 
 // defaultCSP lets a response load nothing and be framed nowhere; a handler that serves a page

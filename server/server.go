@@ -2,7 +2,6 @@
 package server
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -13,15 +12,10 @@ import (
 	"latchkey/metrics"
 )
 
-// Pinger is what readiness checks: the database.
-type Pinger interface {
-	PingContext(ctx context.Context) error
-}
-
 // Deps are what the HTTP layer needs.
 type Deps struct {
 	Accounts       *account.Service
-	DB             Pinger
+	Readiness      *Readiness   // what /readyz answers
 	Pages          http.Handler // the embedded web pages
 	Logger         *slog.Logger
 	AppName        string
@@ -30,6 +24,7 @@ type Deps struct {
 	Introspection  bool
 	Metrics        *metrics.Metrics // observes operations; served by NewMetrics, never here
 	CORSOrigins    []string         // origins whose pages may call /graphql
+	RequestTimeout time.Duration    // the deadline of every request; zero means none
 }
 
 // New returns the public HTTP handler. /metrics and /debug/pprof/ are not in it: like any
@@ -49,11 +44,8 @@ func New(d Deps) http.Handler {
 		writeText(w, http.StatusOK, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := d.DB.PingContext(ctx); err != nil {
-			d.Logger.WarnContext(ctx, "readiness: database does not answer", "error", err)
-			writeText(w, http.StatusServiceUnavailable, "database unavailable")
+		if ok, _ := d.Readiness.Ready(); !ok {
+			writeText(w, http.StatusServiceUnavailable, "not ready")
 			return
 		}
 		writeText(w, http.StatusOK, "ready")
@@ -61,6 +53,7 @@ func New(d Deps) http.Handler {
 	mux.Handle("/", d.Pages)
 
 	var h http.Handler = mux
+	h = withDeadline(d.RequestTimeout)(h)
 	h = clientIP(d.TrustedProxies)(h)
 	h = securityHeaders(d.HSTS)(h)
 	h = recoverPanics(d.Logger)(h)

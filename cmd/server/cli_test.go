@@ -237,6 +237,8 @@ func TestUserError(t *testing.T) {
 		"ErrWithoutField": {fmt.Errorf("wrapped: %w", &account.Error{Code: account.CodeRateLimited, Message: "Too many requests, try again later"}), "Too many requests, try again later"},
 		// The operator's own terminal: the cause is what they need.
 		"ErrInternal": {cause, "create user: disk I/O error"},
+		"ErrUnavailable": {fmt.Errorf("create user: %w", context.DeadlineExceeded),
+			"Temporarily unavailable, try again in a few seconds (create user: context deadline exceeded)"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if got := userError(tc.err).Error(); got != tc.want {

@@ -88,10 +88,14 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 }
 
 // userError shows a rule's refusal as a client would read it, with the field at fault. An
-// internal error stays whole, cause and all: this is the operator's own terminal.
+// internal error stays whole, cause and all: this is the operator's own terminal; so does the
+// cause of an unavailable database, after the message a client reads.
 func userError(err error) error {
-	if account.ErrorCode(err) == account.CodeInternal {
+	switch account.ErrorCode(err) {
+	case account.CodeInternal:
 		return err
+	case account.CodeUnavailable:
+		return fmt.Errorf("%s (%w)", account.ErrorMessage(err), err)
 	}
 	var e *account.Error
 	if errors.As(err, &e) && e.Field != "" {

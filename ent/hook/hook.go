@@ -44,6 +44,18 @@ func (f PasswordResetTokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PasswordResetTokenMutation", m)
 }
 
+// The ReadinessProbeFunc type is an adapter to allow the use of ordinary
+// function as ReadinessProbe mutator.
+type ReadinessProbeFunc func(context.Context, *ent.ReadinessProbeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ReadinessProbeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ReadinessProbeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReadinessProbeMutation", m)
+}
+
 // The UserFunc type is an adapter to allow the use of ordinary
 // function as User mutator.
 type UserFunc func(context.Context, *ent.UserMutation) (ent.Value, error)

@@ -102,6 +102,17 @@ var (
 			},
 		},
 	}
+	// ReadinessProbesColumns holds the columns for the "readiness_probes" table.
+	ReadinessProbesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "checked_at", Type: field.TypeTime},
+	}
+	// ReadinessProbesTable holds the schema information for the "readiness_probes" table.
+	ReadinessProbesTable = &schema.Table{
+		Name:       "readiness_probes",
+		Columns:    ReadinessProbesColumns,
+		PrimaryKey: []*schema.Column{ReadinessProbesColumns[0]},
+	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -128,6 +139,7 @@ var (
 		LoginFailuresTable,
 		MailOutboxTable,
 		PasswordResetTokensTable,
+		ReadinessProbesTable,
 		UsersTable,
 	}
 )

@@ -15,5 +15,8 @@ type OutboxMail func(*sql.Selector)
 // PasswordResetToken is the predicate function for passwordresettoken builders.
 type PasswordResetToken func(*sql.Selector)
 
+// ReadinessProbe is the predicate function for readinessprobe builders.
+type ReadinessProbe func(*sql.Selector)
+
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
