@@ -21,7 +21,7 @@ func TestPasswordNoticeFoldsChanges(t *testing.T) {
 	change := func() {
 		t.Helper()
 		err := s.withTx(ctx, func(tx *ent.Tx) error {
-			_, err := s.setPassword(ctx, tx, u.ID, "new-hash")
+			_, err := s.setPassword(ctx, tx, u.ID, "new-hash", mailboxUnproved)
 			return err
 		})
 		if err != nil {

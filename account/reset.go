@@ -115,7 +115,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		if spent != 1 {
 			return errInvalidResetToken
 		}
-		u, err = s.setPassword(ctx, tx, t.UserID, hash)
+		// The link came by mail, so the owner has proved the mailbox too.
+		u, err = s.setPassword(ctx, tx, t.UserID, hash, proveMailbox)
 		if err == errUserChanged {
 			return errInvalidResetToken
 		}
@@ -154,7 +155,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, newPassword strin
 	}
 	err = s.withTx(ctx, func(tx *ent.Tx) error {
 		// Only if nothing changed the password since it was checked above.
-		u, err = s.setPassword(ctx, tx, u.ID, hash, user.SessionVersion(u.SessionVersion))
+		u, err = s.setPassword(ctx, tx, u.ID, hash, mailboxUnproved, user.SessionVersion(u.SessionVersion))
 		if err == errUserChanged {
 			return errUnauthenticated
 		}
@@ -169,14 +170,25 @@ func (s *Service) ChangePassword(ctx context.Context, current, newPassword strin
 	return s.issueSession(u)
 }
 
+// mailboxProof says whether a password change also proves the owner reads the account's mail.
+type mailboxProof bool
+
+const (
+	proveMailbox    mailboxProof = true
+	mailboxUnproved mailboxProof = false
+)
+
 // setPassword stores a new hash, revokes every access token and reset token of the user and
 // queues the "password changed" mail (at most one per PasswordNoticeInterval), all in tx.
-func (s *Service) setPassword(ctx context.Context, tx *ent.Tx, userID int, hash string, guards ...predicate.User) (*ent.User, error) {
-	n, err := tx.User.Update().
+func (s *Service) setPassword(ctx context.Context, tx *ent.Tx, userID int, hash string, proof mailboxProof, guards ...predicate.User) (*ent.User, error) {
+	update := tx.User.Update().
 		Where(append(guards, user.ID(userID))...).
 		SetPasswordHash(hash).
-		AddSessionVersion(1).
-		Save(ctx)
+		AddSessionVersion(1)
+	if proof == proveMailbox {
+		update.SetEmailVerified(true)
+	}
+	n, err := update.Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("set password: %w", err)
 	}

@@ -21,6 +21,9 @@ const resetLinkBase = "https://accounts.example.test/reset-password#token="
 func TestPasswordResetRoundTrip(t *testing.T) {
 	env := apptest.Start(t, apptest.Setup{})
 	old := env.Register(t, "alice", "Alice@Example.com", "first-password-1")
+	if verified(t, env, old.AccessToken) {
+		t.Fatal("an instant account's address is verified before any mail was read")
+	}
 
 	r := env.Query(t, "", apptest.ForgotMutation, map[string]any{"e": "ALICE@example.com"})
 	if r.Code() != "" {
@@ -32,7 +35,10 @@ func TestPasswordResetRoundTrip(t *testing.T) {
 	if r.Code() != "" {
 		t.Fatalf("resetPassword failed: %s", r.Body)
 	}
-	env.Login(t, "alice@example.com", "second-password-2")
+	fresh := env.Login(t, "alice@example.com", "second-password-2")
+	if !verified(t, env, fresh.AccessToken) {
+		t.Error("a completed reset did not mark the address verified")
+	}
 	if r := env.Query(t, old.AccessToken, apptest.MeQuery, nil); r.Code() != "UNAUTHENTICATED" {
 		t.Fatalf("token from before the reset still works: %s", r.Body)
 	}
@@ -40,6 +46,16 @@ func TestPasswordResetRoundTrip(t *testing.T) {
 	if got := msgs[1].Parsed.Subject; got != "Your Latchkey password was changed" {
 		t.Errorf("second mail subject = %q", got)
 	}
+}
+
+func verified(t *testing.T, env *apptest.Env, accessToken string) bool {
+	t.Helper()
+	var me struct{ EmailVerified *bool }
+	env.Query(t, accessToken, `{me{emailVerified}}`, nil).Decode(t, "me", &me)
+	if me.EmailVerified == nil {
+		t.Fatal("me.emailVerified is missing")
+	}
+	return *me.EmailVerified
 }
 
 // TestResetLink: the link goes to FRONTEND_URL, carries a 256-bit URL-safe token, and the

@@ -2643,6 +2643,7 @@ type UserMutation struct {
 	reset_mails_in_window    *int
 	addreset_mails_in_window *int
 	last_changed_mail_at     *time.Time
+	email_verified           *bool
 	clearedFields            map[string]struct{}
 	reset_tokens             map[int]struct{}
 	removedreset_tokens      map[int]struct{}
@@ -3225,6 +3226,42 @@ func (m *UserMutation) ResetLastChangedMailAt() {
 	delete(m.clearedFields, user.FieldLastChangedMailAt)
 }
 
+// SetEmailVerified sets the "email_verified" field.
+func (m *UserMutation) SetEmailVerified(b bool) {
+	m.email_verified = &b
+}
+
+// EmailVerified returns the value of the "email_verified" field in the mutation.
+func (m *UserMutation) EmailVerified() (r bool, exists bool) {
+	v := m.email_verified
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmailVerified returns the old "email_verified" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldEmailVerified(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmailVerified is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmailVerified requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmailVerified: %w", err)
+	}
+	return oldValue.EmailVerified, nil
+}
+
+// ResetEmailVerified resets all changes to the "email_verified" field.
+func (m *UserMutation) ResetEmailVerified() {
+	m.email_verified = nil
+}
+
 // AddResetTokenIDs adds the "reset_tokens" edge to the PasswordResetToken entity by ids.
 func (m *UserMutation) AddResetTokenIDs(ids ...int) {
 	if m.reset_tokens == nil {
@@ -3313,7 +3350,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.username != nil {
 		fields = append(fields, user.FieldUsername)
 	}
@@ -3347,6 +3384,9 @@ func (m *UserMutation) Fields() []string {
 	if m.last_changed_mail_at != nil {
 		fields = append(fields, user.FieldLastChangedMailAt)
 	}
+	if m.email_verified != nil {
+		fields = append(fields, user.FieldEmailVerified)
+	}
 	return fields
 }
 
@@ -3377,6 +3417,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.ResetMailsInWindow()
 	case user.FieldLastChangedMailAt:
 		return m.LastChangedMailAt()
+	case user.FieldEmailVerified:
+		return m.EmailVerified()
 	}
 	return nil, false
 }
@@ -3408,6 +3450,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldResetMailsInWindow(ctx)
 	case user.FieldLastChangedMailAt:
 		return m.OldLastChangedMailAt(ctx)
+	case user.FieldEmailVerified:
+		return m.OldEmailVerified(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -3493,6 +3537,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetLastChangedMailAt(v)
+		return nil
+	case user.FieldEmailVerified:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmailVerified(v)
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
@@ -3623,6 +3674,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldLastChangedMailAt:
 		m.ResetLastChangedMailAt()
+		return nil
+	case user.FieldEmailVerified:
+		m.ResetEmailVerified()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

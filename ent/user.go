@@ -39,6 +39,8 @@ type User struct {
 	ResetMailsInWindow int `json:"reset_mails_in_window,omitempty"`
 	// LastChangedMailAt holds the value of the "last_changed_mail_at" field.
 	LastChangedMailAt *time.Time `json:"last_changed_mail_at,omitempty"`
+	// EmailVerified holds the value of the "email_verified" field.
+	EmailVerified bool `json:"email_verified,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -68,6 +70,8 @@ func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case user.FieldEmailVerified:
+			values[i] = new(sql.NullBool)
 		case user.FieldID, user.FieldSessionVersion, user.FieldResetMailsInWindow:
 			values[i] = new(sql.NullInt64)
 		case user.FieldUsername, user.FieldUsernameKey, user.FieldEmail, user.FieldPasswordHash:
@@ -164,6 +168,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				_m.LastChangedMailAt = new(time.Time)
 				*_m.LastChangedMailAt = value.Time
 			}
+		case user.FieldEmailVerified:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field email_verified", values[i])
+			} else if value.Valid {
+				_m.EmailVerified = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -242,6 +252,9 @@ func (_m *User) String() string {
 		builder.WriteString("last_changed_mail_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("email_verified=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EmailVerified))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -143,6 +143,20 @@ func (_c *UserCreate) SetNillableLastChangedMailAt(v *time.Time) *UserCreate {
 	return _c
 }
 
+// SetEmailVerified sets the "email_verified" field.
+func (_c *UserCreate) SetEmailVerified(v bool) *UserCreate {
+	_c.mutation.SetEmailVerified(v)
+	return _c
+}
+
+// SetNillableEmailVerified sets the "email_verified" field if the given value is not nil.
+func (_c *UserCreate) SetNillableEmailVerified(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetEmailVerified(*v)
+	}
+	return _c
+}
+
 // AddResetTokenIDs adds the "reset_tokens" edge to the PasswordResetToken entity by IDs.
 func (_c *UserCreate) AddResetTokenIDs(ids ...int) *UserCreate {
 	_c.mutation.AddResetTokenIDs(ids...)
@@ -217,6 +231,10 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultResetMailsInWindow
 		_c.mutation.SetResetMailsInWindow(v)
 	}
+	if _, ok := _c.mutation.EmailVerified(); !ok {
+		v := user.DefaultEmailVerified
+		_c.mutation.SetEmailVerified(v)
+	}
 	return nil
 }
 
@@ -275,6 +293,9 @@ func (_c *UserCreate) check() error {
 		if err := user.ResetMailsInWindowValidator(v); err != nil {
 			return &ValidationError{Name: "reset_mails_in_window", err: fmt.Errorf(`ent: validator failed for field "User.reset_mails_in_window": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.EmailVerified(); !ok {
+		return &ValidationError{Name: "email_verified", err: errors.New(`ent: missing required field "User.email_verified"`)}
 	}
 	return nil
 }
@@ -345,6 +366,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastChangedMailAt(); ok {
 		_spec.SetField(user.FieldLastChangedMailAt, field.TypeTime, value)
 		_node.LastChangedMailAt = &value
+	}
+	if value, ok := _c.mutation.EmailVerified(); ok {
+		_spec.SetField(user.FieldEmailVerified, field.TypeBool, value)
+		_node.EmailVerified = value
 	}
 	if nodes := _c.mutation.ResetTokensIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

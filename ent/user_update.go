@@ -193,6 +193,20 @@ func (_u *UserUpdate) ClearLastChangedMailAt() *UserUpdate {
 	return _u
 }
 
+// SetEmailVerified sets the "email_verified" field.
+func (_u *UserUpdate) SetEmailVerified(v bool) *UserUpdate {
+	_u.mutation.SetEmailVerified(v)
+	return _u
+}
+
+// SetNillableEmailVerified sets the "email_verified" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableEmailVerified(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetEmailVerified(*v)
+	}
+	return _u
+}
+
 // AddResetTokenIDs adds the "reset_tokens" edge to the PasswordResetToken entity by IDs.
 func (_u *UserUpdate) AddResetTokenIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddResetTokenIDs(ids...)
@@ -367,6 +381,9 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LastChangedMailAtCleared() {
 		_spec.ClearField(user.FieldLastChangedMailAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EmailVerified(); ok {
+		_spec.SetField(user.FieldEmailVerified, field.TypeBool, value)
 	}
 	if _u.mutation.ResetTokensCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -597,6 +614,20 @@ func (_u *UserUpdateOne) ClearLastChangedMailAt() *UserUpdateOne {
 	return _u
 }
 
+// SetEmailVerified sets the "email_verified" field.
+func (_u *UserUpdateOne) SetEmailVerified(v bool) *UserUpdateOne {
+	_u.mutation.SetEmailVerified(v)
+	return _u
+}
+
+// SetNillableEmailVerified sets the "email_verified" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableEmailVerified(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetEmailVerified(*v)
+	}
+	return _u
+}
+
 // AddResetTokenIDs adds the "reset_tokens" edge to the PasswordResetToken entity by IDs.
 func (_u *UserUpdateOne) AddResetTokenIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddResetTokenIDs(ids...)
@@ -801,6 +832,9 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.LastChangedMailAtCleared() {
 		_spec.ClearField(user.FieldLastChangedMailAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EmailVerified(); ok {
+		_spec.SetField(user.FieldEmailVerified, field.TypeBool, value)
 	}
 	if _u.mutation.ResetTokensCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -10,10 +10,11 @@ import (
 
 func toUser(u *ent.User) *model.User {
 	return &model.User{
-		ID:        strconv.Itoa(u.ID),
-		Username:  u.Username,
-		Email:     u.Email,
-		CreatedAt: u.CreatedAt.UTC(),
+		ID:            strconv.Itoa(u.ID),
+		Username:      u.Username,
+		Email:         u.Email,
+		CreatedAt:     u.CreatedAt.UTC(),
+		EmailVerified: u.EmailVerified,
 	}
 }
 

@@ -215,6 +215,10 @@ func init() {
 	user.DefaultResetMailsInWindow = userDescResetMailsInWindow.Default.(int)
 	// user.ResetMailsInWindowValidator is a validator for the "reset_mails_in_window" field. It is called by the builders before save.
 	user.ResetMailsInWindowValidator = userDescResetMailsInWindow.Validators[0].(func(int) error)
+	// userDescEmailVerified is the schema descriptor for email_verified field.
+	userDescEmailVerified := userFields[11].Descriptor()
+	// user.DefaultEmailVerified holds the default value on creation for the email_verified field.
+	user.DefaultEmailVerified = userDescEmailVerified.Default.(bool)
 }
 
 const (

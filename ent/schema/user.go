@@ -36,6 +36,9 @@ func (User) Fields() []ent.Field {
 		field.Int("reset_mails_in_window").Default(0).NonNegative(),
 		// When the latest "password changed" mail was due; the next waits until 10 minutes after.
 		field.Time("last_changed_mail_at").Optional().Nillable(),
+		// True once the owner has shown they read mail at this address (a verification link or
+		// a completed password reset).
+		field.Bool("email_verified").Default(false),
 	}
 }
 

@@ -37,6 +37,8 @@ const (
 	FieldResetMailsInWindow = "reset_mails_in_window"
 	// FieldLastChangedMailAt holds the string denoting the last_changed_mail_at field in the database.
 	FieldLastChangedMailAt = "last_changed_mail_at"
+	// FieldEmailVerified holds the string denoting the email_verified field in the database.
+	FieldEmailVerified = "email_verified"
 	// EdgeResetTokens holds the string denoting the reset_tokens edge name in mutations.
 	EdgeResetTokens = "reset_tokens"
 	// Table holds the table name of the user in the database.
@@ -64,6 +66,7 @@ var Columns = []string{
 	FieldResetMailWindowStart,
 	FieldResetMailsInWindow,
 	FieldLastChangedMailAt,
+	FieldEmailVerified,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -105,6 +108,8 @@ var (
 	DefaultResetMailsInWindow int
 	// ResetMailsInWindowValidator is a validator for the "reset_mails_in_window" field. It is called by the builders before save.
 	ResetMailsInWindowValidator func(int) error
+	// DefaultEmailVerified holds the default value on creation for the "email_verified" field.
+	DefaultEmailVerified bool
 )
 
 // OrderOption defines the ordering options for the User queries.
@@ -168,6 +173,11 @@ func ByResetMailsInWindow(opts ...sql.OrderTermOption) OrderOption {
 // ByLastChangedMailAt orders the results by the last_changed_mail_at field.
 func ByLastChangedMailAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastChangedMailAt, opts...).ToFunc()
+}
+
+// ByEmailVerified orders the results by the email_verified field.
+func ByEmailVerified(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEmailVerified, opts...).ToFunc()
 }
 
 // ByResetTokensCount orders the results by reset_tokens count.

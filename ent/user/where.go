@@ -110,6 +110,11 @@ func LastChangedMailAt(v time.Time) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldLastChangedMailAt, v))
 }
 
+// EmailVerified applies equality check predicate on the "email_verified" field. It's identical to EmailVerifiedEQ.
+func EmailVerified(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEmailVerified, v))
+}
+
 // UsernameEQ applies the EQ predicate on the "username" field.
 func UsernameEQ(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldUsername, v))
@@ -678,6 +683,16 @@ func LastChangedMailAtIsNil() predicate.User {
 // LastChangedMailAtNotNil applies the NotNil predicate on the "last_changed_mail_at" field.
 func LastChangedMailAtNotNil() predicate.User {
 	return predicate.User(sql.FieldNotNull(FieldLastChangedMailAt))
+}
+
+// EmailVerifiedEQ applies the EQ predicate on the "email_verified" field.
+func EmailVerifiedEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEmailVerified, v))
+}
+
+// EmailVerifiedNEQ applies the NEQ predicate on the "email_verified" field.
+func EmailVerifiedNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldEmailVerified, v))
 }
 
 // HasResetTokens applies the HasEdge predicate on the "reset_tokens" edge.

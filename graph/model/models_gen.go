@@ -108,4 +108,6 @@ type User struct {
 	Email string `json:"email"`
 	// When the account was registered.
 	CreatedAt time.Time `json:"createdAt"`
+	// Whether the owner has shown they read mail at this address: by a verification link or a completed password reset.
+	EmailVerified bool `json:"emailVerified"`
 }
