@@ -33,13 +33,16 @@ func (noObserver) RateLimited(string)       {}
 
 // Config holds the settings the rules depend on.
 type Config struct {
-	SecretKey         []byte
-	Algorithm         string // HS256, HS384 or HS512
-	Issuer            string // also the audience: tokens are only for this server
-	AccessTokenTTL    time.Duration
-	ResetTokenTTL     time.Duration
-	FrontendURL       string // base of reset links, without a trailing slash
-	PasswordMinLength int
+	SecretKey      []byte
+	Algorithm      string // HS256, HS384 or HS512
+	Issuer         string // also the audience: tokens are only for this server
+	AccessTokenTTL time.Duration
+	ResetTokenTTL  time.Duration
+	// Lifetime of the links that prove an address: sign-up verification and address change.
+	VerificationTokenTTL time.Duration
+	Registration         Registration
+	FrontendURL          string // base of reset links, without a trailing slash
+	PasswordMinLength    int
 
 	ResetMailMinInterval time.Duration
 	ResetMailsPerHour    int
@@ -57,6 +60,16 @@ type Config struct {
 	Argon2     Argon2Params     // defaults to DefaultArgon2Params
 	HashLimits HashLimits       // concurrent argon2id computations and their queue
 }
+
+// Registration says how accounts are created.
+type Registration string
+
+const (
+	// RegistrationInstant lets register create an account at once, as the tutorial does.
+	RegistrationInstant Registration = "instant"
+	// RegistrationVerified creates an account only when the link mailed by signUp is used.
+	RegistrationVerified Registration = "verified"
+)
 
 // Service carries out every account operation.
 type Service struct {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"latchkey/account"
 	"latchkey/database"
 )
 
@@ -85,6 +86,13 @@ func prefixes(dst *[]netip.Prefix) field {
 func origins(dst *[]string) field {
 	render := func(s []string) slog.Value { return slog.StringValue(strings.Join(s, ",")) }
 	return value[[]string]{dst, (*loader).origins, render}
+}
+
+// registration's default depends on APP_ENV, read by the row before it.
+func registration(dst *account.Registration, appEnv *string) field {
+	parse := func(l *loader, name string) account.Registration { return l.registration(name, *appEnv) }
+	render := func(r account.Registration) slog.Value { return slog.StringValue(string(r)) }
+	return value[account.Registration]{dst, parse, render}
 }
 
 // autoMigrate's default depends on the database, read by the row before it.

@@ -19,6 +19,7 @@ import (
 	"entgo.io/ent/dialect"
 	"github.com/joho/godotenv"
 
+	"latchkey/account"
 	"latchkey/database"
 )
 
@@ -203,6 +204,18 @@ func parsePrefix(s string) (netip.Prefix, error) {
 		return netip.Prefix{}, errors.New("zones are not allowed")
 	}
 	return a.Prefix(a.BitLen())
+}
+
+// registration defaults to verified in production, where anyone may sign up, and to the
+// tutorial's instant accounts elsewhere.
+func (l *loader) registration(name, appEnv string) account.Registration {
+	if l.str(name) == "" {
+		if appEnv == "production" {
+			return account.RegistrationVerified
+		}
+		return account.RegistrationInstant
+	}
+	return account.Registration(l.oneOf(name, string(account.RegistrationInstant), string(account.RegistrationVerified)))
 }
 
 // autoMigrate defaults to true for the embedded SQLite file and false for PostgreSQL, where

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"latchkey/account"
 	"latchkey/config"
 )
 
@@ -31,6 +32,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"ErrResetInterval", "RESET_MAIL_MIN_INTERVAL_SECONDS", "-1", `RESET_MAIL_MIN_INTERVAL_SECONDS: must be at least 0 (got -1)`},
 		{"ErrResetMailsPerHour", "RESET_MAILS_PER_HOUR", "0", `RESET_MAILS_PER_HOUR: must be at least 1 (got 0)`},
 		{"ErrAppEnv", "APP_ENV", "staging", `APP_ENV: "staging" is not one of development, production, test`},
+		{"ErrRegistration", "REGISTRATION", "open", `REGISTRATION: "open" is not one of instant, verified`},
 		{"ErrIntrospection", "GRAPHQL_INTROSPECTION", "nope", `GRAPHQL_INTROSPECTION: "nope" is not true or false`},
 		{"ErrRateLimitLogin", "RATE_LIMIT_LOGIN_PER_MINUTE", "0", `RATE_LIMIT_LOGIN_PER_MINUTE: must be at least 1 (got 0)`},
 		{"ErrRedisScheme", "REDIS_URL", "memcached://cache:11211", `REDIS_URL: must start with redis://, rediss:// or unix://`},
@@ -155,6 +157,9 @@ func TestLoadProduction(t *testing.T) {
 		c := mustLoad(t, map[string]string{"APP_ENV": "Production", "SECRET_KEY": testKey, "MAIL_SERVER": "smtp.example.com"})
 		if !c.Production() {
 			t.Errorf("Production() = false for APP_ENV=%q", c.AppEnv)
+		}
+		if c.Account.Registration != account.RegistrationVerified {
+			t.Errorf("REGISTRATION in production = %q, want verified by default", c.Account.Registration)
 		}
 	})
 }
