@@ -2,10 +2,12 @@ package account
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"latchkey/ent"
+	"latchkey/ent/enttest"
 	"latchkey/ent/predicate"
 )
 
@@ -26,6 +28,7 @@ func TestNewServiceRefusesIncompleteConfig(t *testing.T) {
 	}{
 		{"OK", func(*Config) {}, ""},
 		{"ErrShortKey", func(c *Config) { c.SecretKey = c.SecretKey[:31] }, "secret key must be at least 32 bytes"},
+		{"ErrNoDatabase", func(*Config) {}, "a database client is required"},
 		{"ErrNoOutbox", func(c *Config) { c.Outbox = nil }, "an Outbox is required"},
 		{"ErrResetMailsPerHourZero", func(c *Config) { c.ResetMailsPerHour = 0 }, "ResetMailsPerHour must be at least 1"},
 	}
@@ -33,7 +36,12 @@ func TestNewServiceRefusesIncompleteConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := valid
 			tt.change(&cfg)
-			_, err := NewService(nil, nil, cfg, nil)
+			var db *ent.Client
+			if tt.name != "ErrNoDatabase" {
+				db = enttest.Open(t, "sqlite3", "file:"+filepath.Join(t.TempDir(), "config.db")+"?_fk=1")
+				t.Cleanup(func() { db.Close() })
+			}
+			_, err := NewService(db, nil, cfg, nil)
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Fatalf("NewService: %v", err)

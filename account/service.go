@@ -85,6 +85,7 @@ type Service struct {
 	sharedDown  outage // Config.Limiter failed: limiter stands in
 	tokenParser *jwt.Parser
 	verified    verifiedTokens // access tokens that passed every check
+	currentUser *ent.UserByID  // reads what CurrentUser returns
 }
 
 // NewService returns the account service. Its mail goes to cfg.Outbox, which hands it back
@@ -95,6 +96,9 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 	}
 	if _, err := signingMethod(cfg.Algorithm); err != nil {
 		return nil, err
+	}
+	if db == nil {
+		return nil, fmt.Errorf("account: a database client is required")
 	}
 	if cfg.Outbox == nil {
 		return nil, fmt.Errorf("account: an Outbox is required, or no mail can be queued")
@@ -128,6 +132,8 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 		mailer:  mailer,
 		log:     log,
 		limiter: newRateLimiter(cfg.Now),
+
+		currentUser: db.User.ByID(currentUserColumns...),
 	}
 	s.failures = &failureStore{db: db, now: s.now, limit: cfg.ThrottleEntries}
 	s.tokenParser = s.newTokenParser()

@@ -24,6 +24,7 @@ func BenchmarkUserRead(b *testing.B) {
 	}
 	id := db.Client.User.Create().SetUsername("bench").SetEmail("bench@example.com").SetPasswordHash("hash").
 		SaveX(ctx).ID
+	byID := db.Client.User.ByID(user.FieldUsername, user.FieldEmail, user.FieldPasswordHash, user.FieldSessionVersion, user.FieldCreatedAt)
 	reads := []struct {
 		name string
 		read func() (*ent.User, error)
@@ -34,6 +35,7 @@ func BenchmarkUserRead(b *testing.B) {
 				Select(user.FieldUsername, user.FieldEmail, user.FieldPasswordHash, user.FieldSessionVersion, user.FieldCreatedAt).
 				Only(ctx)
 		}},
+		{"ByID", func() (*ent.User, error) { return byID.Get(ctx, id) }},
 	}
 	for _, r := range reads {
 		b.Run(r.name, func(b *testing.B) {

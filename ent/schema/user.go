@@ -8,6 +8,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 )
@@ -40,6 +41,11 @@ func (User) Fields() []ent.Field {
 		// a completed password reset).
 		field.Bool("email_verified").Default(false),
 	}
+}
+
+// Annotations of the User: every signed-in request reads its user by id.
+func (User) Annotations() []schema.Annotation {
+	return []schema.Annotation{ReadByID{}}
 }
 
 // Edges of the User.
