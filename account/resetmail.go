@@ -94,6 +94,20 @@ var errDecidedElsewhere error = decidedElsewhere{}
 // workers cannot both spend the account's last mail. The loser gets errDecidedElsewhere. On
 // success m and u are updated to match and the request counts as processed.
 func (s *Service) acceptReset(ctx context.Context, u *ent.User, m *ent.OutboxMail, guards ...predicate.OutboxMail) error {
+	var accepted func()
+	err := s.withTx(ctx, func(tx *ent.Tx) (err error) {
+		accepted, err = s.acceptIn(ctx, tx, u, m, guards...)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	accepted()
+	return nil
+}
+
+// acceptIn is acceptReset's writes, in tx; once tx commits, accepted applies them to u and m.
+func (s *Service) acceptIn(ctx context.Context, tx *ent.Tx, u *ent.User, m *ent.OutboxMail, guards ...predicate.OutboxMail) (accepted func(), err error) {
 	last := m.RequestedAt
 	if u.LastResetMailAt != nil && u.LastResetMailAt.After(last) {
 		last = *u.LastResetMailAt
@@ -105,37 +119,32 @@ func (s *Service) acceptReset(ctx context.Context, u *ent.User, m *ent.OutboxMai
 	} else {
 		unchanged = append(unchanged, user.LastResetMailAt(*u.LastResetMailAt))
 	}
-	err := s.withTx(ctx, func(tx *ent.Tx) error {
-		n, err := tx.OutboxMail.Update().
-			Where(append(guards, outboxmail.ID(m.ID), outboxmail.Accepted(false))...).
-			SetAccepted(true).
-			Save(ctx)
-		if err != nil {
-			return fmt.Errorf("accept reset request: %w", err)
-		}
-		if n != 1 {
-			return errDecidedElsewhere
-		}
-		n, err = tx.User.Update().Where(unchanged...).
-			SetLastResetMailAt(last).
-			SetResetMailWindowStart(windowStart).
-			SetResetMailsInWindow(sent + 1).
-			Save(ctx)
-		if err != nil {
-			return fmt.Errorf("record reset mail: %w", err)
-		}
-		if n != 1 {
-			return errDecidedElsewhere
-		}
-		return nil
-	})
+	n, err := tx.OutboxMail.Update().
+		Where(append(guards, outboxmail.ID(m.ID), outboxmail.Accepted(false))...).
+		SetAccepted(true).
+		Save(ctx)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("accept reset request: %w", err)
 	}
-	u.LastResetMailAt, u.ResetMailWindowStart, u.ResetMailsInWindow = &last, &windowStart, sent+1
-	m.Accepted = true
-	s.countProcessed()
-	return nil
+	if n != 1 {
+		return nil, errDecidedElsewhere
+	}
+	n, err = tx.User.Update().Where(unchanged...).
+		SetLastResetMailAt(last).
+		SetResetMailWindowStart(windowStart).
+		SetResetMailsInWindow(sent + 1).
+		Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("record reset mail: %w", err)
+	}
+	if n != 1 {
+		return nil, errDecidedElsewhere
+	}
+	return func() {
+		u.LastResetMailAt, u.ResetMailWindowStart, u.ResetMailsInWindow = &last, &windowStart, sent+1
+		m.Accepted = true
+		s.countProcessed()
+	}, nil
 }
 
 // deliverReset looks the account up, decides, records an allowed request, makes a fresh token
@@ -155,14 +164,17 @@ func (s *Service) deliverReset(ctx context.Context, m *ent.OutboxMail) error {
 		}
 		return nil
 	}
-	if !m.Accepted {
-		// The row is ours: a sender holds it, so no guard against other senders is needed.
-		if err := s.acceptReset(ctx, u, m); err != nil {
-			return err
-		}
-	}
 	token, hash := NewResetToken()
+	var accepted func()
 	err = s.withTx(ctx, func(tx *ent.Tx) error {
+		if !m.Accepted {
+			// The row is ours: a sender holds it, so no guard against other senders is needed.
+			// Accepted in the token's transaction: one commit a mail, not two.
+			var err error
+			if accepted, err = s.acceptIn(ctx, tx, u, m); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.PasswordResetToken.Delete().Where(passwordresettoken.UserID(u.ID)).Exec(ctx); err != nil {
 			return fmt.Errorf("delete older reset tokens: %w", err)
 		}
@@ -174,6 +186,9 @@ func (s *Service) deliverReset(ctx context.Context, m *ent.OutboxMail) error {
 	})
 	if err != nil {
 		return err
+	}
+	if accepted != nil {
+		accepted()
 	}
 	return s.mailer.SendPasswordReset(ctx, u.Email, u.Username, s.resetLink(token), s.cfg.ResetTokenTTL)
 }
