@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"time"
 
 	"latchkey/ent"
@@ -145,6 +146,9 @@ func (o *Outbox) Run(ctx context.Context) {
 	for ctx.Err() == nil {
 		if o.hooks.Settle != nil {
 			sw.sweep(ctx, o)
+			w.swept = sw.newest
+		} else {
+			w.swept = math.MaxInt
 		}
 		w.start(ctx)
 		select {

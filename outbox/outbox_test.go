@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -181,7 +182,7 @@ func TestTakeSkipsRowChangedSinceRead(t *testing.T) {
 	if got := o.take(ctx, stale, c.Now()); len(got) != 0 {
 		t.Fatalf("took %d stale rows", len(got))
 	}
-	got := o.claim(ctx, 2, nil)
+	got := o.claim(ctx, 2, nil, math.MaxInt)
 	if len(got) != 2 || !got[0].Accepted || got[1].ChangeCount != 2 {
 		t.Errorf("claim = %+v, want both rows as they are now", got)
 	}

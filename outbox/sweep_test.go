@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"math"
 	"slices"
 	"sync"
 	"testing"
@@ -57,5 +58,44 @@ func TestSweep(t *testing.T) {
 	want := [][]int{{undecided}, {undecided}, {later}}
 	if !slices.EqualFunc(handed, want, slices.Equal) {
 		t.Errorf("Settle was handed %v, want %v", handed, want)
+	}
+}
+
+// TestSendersLeaveUnsweptRowsToTheSweep: an undecided row of Settle's kind is claimed by a
+// sender only once the sweep has looked at it; until then the sweep settles it with the rest,
+// in one batch. Accepted rows and other kinds are claimed as soon as they are due, and at the
+// drain, with no sweep to come, every due row is.
+func TestSendersLeaveUnsweptRowsToTheSweep(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openDB(t)
+	c := newClock()
+	o, err := New(db, Options{Senders: 1, Lease: time.Minute}, Hooks{
+		Deliver:    func(context.Context, *ent.OutboxMail) error { return nil },
+		SettleKind: outboxmail.KindPasswordReset,
+		Settle:     func(context.Context, []*ent.OutboxMail) {},
+		Now:        c.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	swept := queue(t, db, outboxmail.KindPasswordReset, "a@example.com", c.Now())
+	unswept := queue(t, db, outboxmail.KindPasswordReset, "b@example.com", c.Now())
+	accepted := queue(t, db, outboxmail.KindPasswordReset, "c@example.com", c.Now())
+	db.OutboxMail.UpdateOneID(accepted).SetAccepted(true).ExecX(ctx)
+	notice := queue(t, db, outboxmail.KindPasswordChanged, "d@example.com", c.Now())
+
+	claimed := func(got []claimedMail) []int {
+		var ids []int
+		for _, m := range got {
+			ids = append(ids, m.ID)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	if got, want := claimed(o.claim(ctx, 10, nil, swept)), []int{swept, accepted, notice}; !slices.Equal(got, want) {
+		t.Errorf("while sweeping: claimed %v, want %v (not the unswept %d)", got, want, unswept)
+	}
+	if got := claimed(o.claim(ctx, 10, nil, math.MaxInt)); !slices.Equal(got, []int{unswept}) {
+		t.Errorf("at the drain: claimed %v, want the row no sweep will settle, %d", got, unswept)
 	}
 }

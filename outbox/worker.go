@@ -2,11 +2,13 @@ package outbox
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 
 	"latchkey/ent"
 	"latchkey/ent/outboxmail"
+	"latchkey/ent/predicate"
 )
 
 // worker is one Run: its senders and the slots they hold.
@@ -15,6 +17,10 @@ type worker struct {
 	work  context.Context // the sends' context: it ends when the drain abandons them
 	slots chan struct{}
 	wg    sync.WaitGroup
+
+	// Undecided rows of SettleKind after this id are the sweep's, which settles them in batches:
+	// claimed one by one, each would cost the writer a claim and a delete of its own.
+	swept int
 
 	mu      sync.Mutex
 	sending map[int]bool // mails being sent; never claimed again, even should the clock jump past their lease
@@ -53,7 +59,7 @@ func (w *worker) start(until context.Context) (busy bool) {
 		if n == 0 {
 			return false // the mail server is down: the next probe's time wakes no one, the poll does
 		}
-		claimed := w.o.claim(work, n, w.busyIDs())
+		claimed := w.o.claim(work, n, w.busyIDs(), w.swept)
 		if probe && len(claimed) == 0 {
 			w.o.relay.unclaimed()
 		}
@@ -83,6 +89,7 @@ const abandonGrace = 500 * time.Millisecond
 // drain starts sends of due mail for at most timeout and waits, within it, for the sends in
 // flight; then it abandons those still going.
 func (w *worker) drain(timeout time.Duration, abandon context.CancelFunc) {
+	w.swept = math.MaxInt // no more sweeps: the senders decide every row
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	for w.start(ctx) {
@@ -115,16 +122,17 @@ type claimedMail struct {
 	lease time.Time
 }
 
-// claim takes up to n due mails, other than those in skip, with a conditional update, so that
-// two workers, in this process or another replica, never take the same one.
-func (o *Outbox) claim(ctx context.Context, n int, skip []int) []claimedMail {
+// claim takes up to n due mails, other than those in skip and the undecided rows of SettleKind
+// after the id swept, with a conditional update, so that two workers, in this process or
+// another replica, never take the same one.
+func (o *Outbox) claim(ctx context.Context, n int, skip []int, swept int) []claimedMail {
 	if err := o.syncClock(ctx); err != nil {
 		o.log.ErrorContext(ctx, "outbox: read the database's clock", "error", err)
 		return nil
 	}
 	now := o.now()
 	due, err := o.db.OutboxMail.Query().
-		Where(outboxmail.NextAttemptAtLTE(now), unclaimed(now), outboxmail.IDNotIn(skip...)).
+		Where(o.claimable(now, skip, swept)...).
 		Order(outboxmail.ByNextAttemptAt(), outboxmail.ByID()). // walks the next_attempt_at index, no sort
 		Limit(n).
 		All(ctx)
@@ -134,6 +142,14 @@ func (o *Outbox) claim(ctx context.Context, n int, skip []int) []claimedMail {
 	}
 	o.progress.mark()
 	return o.take(ctx, due, now)
+}
+
+func (o *Outbox) claimable(now time.Time, skip []int, swept int) []predicate.OutboxMail {
+	where := []predicate.OutboxMail{outboxmail.NextAttemptAtLTE(now), unclaimed(now), outboxmail.IDNotIn(skip...)}
+	if o.hooks.Settle != nil && swept != math.MaxInt {
+		where = append(where, outboxmail.Or(outboxmail.KindNEQ(o.hooks.SettleKind), outboxmail.Accepted(true), outboxmail.IDLTE(swept)))
+	}
+	return where
 }
 
 // take claims the mails of due that are still as they were read. One may have changed since,
