@@ -15,14 +15,7 @@ import (
 // query reads, on either database, and says "not found" the way ent does.
 func TestUserByID(t *testing.T) {
 	ctx := context.Background()
-	db, err := database.Open(ctx, apptest.FreshDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openMigrated(t)
 	created := db.Client.User.Create().SetUsername("Reader").SetEmail("reader@example.com").SetPasswordHash("hash").
 		SetEmailVerified(true).SetResetMailsInWindow(2).SaveX(ctx)
 	db.Client.User.Create().SetUsername("other").SetEmail("other@example.com").SetPasswordHash("hash").SaveX(ctx)
@@ -44,4 +37,18 @@ func TestUserByID(t *testing.T) {
 	if _, err := db.Client.User.ByID(user.FieldEmail).Get(ctx, created.ID+1000); !ent.IsNotFound(err) {
 		t.Errorf("unknown id: error = %v, want ent's not-found error", err)
 	}
+}
+
+// openMigrated opens a fresh database, SQLite or TEST_DATABASE_URL's, with every migration applied.
+func openMigrated(tb testing.TB) *database.DB {
+	tb.Helper()
+	db, err := database.Open(context.Background(), apptest.FreshDatabase(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return db
 }

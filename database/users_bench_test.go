@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"latchkey/app/apptest"
-	"latchkey/database"
 	"latchkey/ent"
 	"latchkey/ent/user"
 )
@@ -14,14 +12,7 @@ import (
 // file, or on PostgreSQL when TEST_DATABASE_URL is set. The figures are in docs/BENCHMARKS.md.
 func BenchmarkUserRead(b *testing.B) {
 	ctx := context.Background()
-	db, err := database.Open(ctx, apptest.FreshDatabase(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	db := openMigrated(b)
 	id := db.Client.User.Create().SetUsername("bench").SetEmail("bench@example.com").SetPasswordHash("hash").
 		SaveX(ctx).ID
 	byID := db.Client.User.ByID(user.FieldUsername, user.FieldEmail, user.FieldPasswordHash, user.FieldSessionVersion, user.FieldCreatedAt)
