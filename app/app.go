@@ -92,7 +92,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	if a.Accounts, a.outbox, err = newAccounts(a.DB, mailer, acfg, cfg, opts, log); err != nil {
 		return nil, err
 	}
-	pages, err := web.New(cfg.AppName, cfg.Account.PasswordMinLength)
+	pages, err := web.New(cfg.AppName, cfg.Account.PasswordMinLength, cfg.Account.ResetMailMinInterval)
 	if err != nil {
 		return nil, err
 	}
