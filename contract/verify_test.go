@@ -153,3 +153,19 @@ func TestSignUpMetricsSameForExistingEmail(t *testing.T) {
 		t.Errorf("%d mails, want a notice and a link", n)
 	}
 }
+
+// TestVerificationMailMootOnceVerified: a verification mail still queued when the address gets
+// verified another way (here, by an earlier link) is not sent: the worker looks again.
+func TestVerificationMailMootOnceVerified(t *testing.T) {
+	env := apptest.Start(t, apptest.Setup{NoWorker: true, Argon2: quickHashing})
+	s := env.Register(t, "alice", "alice@example.com", "first-password-1")
+	wantOK(t, env.Query(t, s.AccessToken, apptest.SendVerificationMutation, nil))
+	env.Flush(t)
+	env.Clock.Advance(61 * time.Second)
+	wantOK(t, env.Query(t, s.AccessToken, apptest.SendVerificationMutation, nil))
+	wantVerified(t, verifyEmail(t, env, env.VerifyTokenFromMail(t, 1)))
+	env.Flush(t)
+	if n := env.SMTP.Count(); n != 1 {
+		t.Errorf("%d mails, want 1: the second was asked for before the address was verified, and is moot", n)
+	}
+}
