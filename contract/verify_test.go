@@ -169,3 +169,21 @@ func TestVerificationMailMootOnceVerified(t *testing.T) {
 		t.Errorf("%d mails, want 1: the second was asked for before the address was verified, and is moot", n)
 	}
 }
+
+// TestVerificationAllowances: verifyEmail spends the client's resetPassword allowance (both
+// spend a mailed token), sendVerificationEmail its forgotPassword allowance (both mail a link).
+func TestVerificationAllowances(t *testing.T) {
+	env := apptest.Start(t, apptest.Setup{NoWorker: true, Argon2: quickHashing, Env: map[string]string{
+		"RATE_LIMIT_ENABLED":                    "true",
+		"RATE_LIMIT_RESET_PASSWORD_PER_MINUTE":  "2",
+		"RATE_LIMIT_FORGOT_PASSWORD_PER_MINUTE": "2",
+	}})
+	s := env.Register(t, "alice", "alice@example.com", "first-password-1")
+	wantError(t, verifyEmail(t, env, randomToken(t)), "INVALID_VERIFICATION_TOKEN", "", invalidVerification)
+	wantError(t, reset(t, env, randomToken(t), "second-password-2"), "INVALID_RESET_TOKEN", "", "")
+	wantRateLimited(t, verifyEmail(t, env, randomToken(t)))
+
+	wantOK(t, env.Query(t, s.AccessToken, apptest.SendVerificationMutation, nil))
+	wantOK(t, forgot(t, env, "alice@example.com"))
+	wantRateLimited(t, env.Query(t, s.AccessToken, apptest.SendVerificationMutation, nil))
+}
