@@ -49,3 +49,29 @@ func TestRecordSignUpLosingRaceIsSkip(t *testing.T) {
 		t.Errorf("the row is %s's (request %d), want ada2's (%d)", p.Username, p.RequestID, a.ID)
 	}
 }
+
+// TestHeldBackSignUpDeliveredAgainSendsNothing: a sign-up whose mail the limits held back, handed
+// over again (its row outlived a crash), is not taken for the retry of an allowed one.
+func TestHeldBackSignUpDeliveredAgainSendsNothing(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	s := newTestService(t, at(now), func(c *Config) { c.VerificationTokenTTL = time.Hour })
+	mailer := s.mailer.(*testMailer)
+	for _, m := range []*ent.OutboxMail{
+		queueSignUp(t, s.db, "ada@example.com", "ada", now),
+		queueSignUp(t, s.db, "ada@example.com", "ada2", now.Add(10*time.Second)),
+	} {
+		for range 2 {
+			if err := s.deliverSignUpLink(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The first was allowed, and its second delivery is a retry; the second was too soon.
+	if n := len(mailer.sent); n != 2 {
+		t.Errorf("%d links mailed, want 2: the first and its retry", n)
+	}
+	if p := s.db.PendingSignup.Query().OnlyX(ctx); p.TokenHash != nil || p.Username != "ada2" {
+		t.Errorf("pending sign-up = %s with a link %v; want ada2's, without one", p.Username, p.TokenHash != nil)
+	}
+}
