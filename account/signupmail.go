@@ -35,8 +35,11 @@ func (s *Service) deliverSignUpLink(ctx context.Context, m *ent.OutboxMail) erro
 	if err != nil {
 		return fmt.Errorf("find pending sign-up: %w", err)
 	}
-	if p != nil && p.RequestID > m.ID {
+	switch {
+	case p != nil && p.RequestID > m.ID:
 		return nil // a newer sign-up owns the address
+	case p != nil && p.RequestID == m.ID && p.TokenHash == nil:
+		return nil // m again, after a crash: its mail was held back
 	}
 	counters, mail := signupCounters(p), true
 	if p == nil || p.RequestID != m.ID {
