@@ -13,6 +13,10 @@ const (
 	CodeRateLimited       = "RATE_LIMITED"
 	CodeUnavailable       = "UNAVAILABLE"
 	CodeInternal          = "INTERNAL_SERVER_ERROR"
+	// CodeInvalidVerificationToken: a verification link's token is unknown, used or expired.
+	CodeInvalidVerificationToken = "INVALID_VERIFICATION_TOKEN"
+	// CodeForbidden: the operation is turned off by the server's settings.
+	CodeForbidden = "FORBIDDEN"
 )
 
 // Error is the application error of a contract case: a code and a message safe to show a
@@ -71,4 +75,7 @@ var (
 	errUnauthenticated   = &Error{Code: CodeUnauthenticated, Message: "Not authenticated"}
 	errBadCredentials    = &Error{Code: CodeUnauthenticated, Message: "Incorrect email or password"}
 	errInvalidResetToken = &Error{Code: CodeInvalidResetToken, Message: "Invalid or expired reset token"}
+
+	errInvalidVerificationToken = &Error{Code: CodeInvalidVerificationToken, Message: "Invalid or expired verification link"}
+	errRegisterForbidden        = &Error{Code: CodeForbidden, Message: "Creating an account without a verified email is turned off on this server: use signUp, which mails a link that creates the account"}
 )

@@ -8,22 +8,8 @@ import (
 	"time"
 
 	"latchkey/ent"
-	"latchkey/ent/schema"
 	"latchkey/ent/user"
 )
-
-// Register creates an account and signs it in.
-// Errors: BAD_USER_INPUT (username, email, password), RATE_LIMITED.
-func (s *Service) Register(ctx context.Context, username, email, password string) (*Session, error) {
-	if err := s.allow(ctx, opRegister); err != nil {
-		return nil, err
-	}
-	u, err := s.CreateUser(ctx, username, email, password)
-	if err != nil {
-		return nil, err
-	}
-	return s.issueSession(u)
-}
 
 // CreateUser creates an account without signing it in: Register's work, minus the rate limit,
 // for operators (server createuser, server populate).
@@ -50,8 +36,8 @@ func (s *Service) CreateUser(ctx context.Context, username, email, password stri
 		} else if taken {
 			return errEmailTaken
 		}
-		if taken, err := tx.User.Query().Where(user.UsernameKey(schema.UsernameKey(username))).Exist(ctx); err != nil {
-			return fmt.Errorf("find username: %w", err)
+		if taken, err := s.usernameTaken(ctx, tx.User, username); err != nil {
+			return err
 		} else if taken {
 			return errUsernameTaken
 		}

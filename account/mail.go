@@ -28,31 +28,43 @@ func (s *Service) DeliverMail(ctx context.Context, m *ent.OutboxMail) error {
 		return s.deliverReset(ctx, m)
 	case outboxmail.KindPasswordChanged:
 		return s.sendPasswordNotice(ctx, m)
+	case outboxmail.KindSignUp:
+		return s.deliverSignUp(ctx, m)
+	case outboxmail.KindEmailVerification:
+		return s.deliverVerification(ctx, m)
 	}
 	return fmt.Errorf("unknown mail kind %q", m.Kind)
 }
 
-// What the metrics count of mail. A reset request counts as queued when asked for and as
-// processed once its outcome is known (accepted for sending, or settled with nothing to send),
-// and nothing more: whether its mail goes out, and so every delivery outcome, depends on whether
-// the account exists, and a counter that moved with it would tell whoever reads the metrics.
-// Other mail, a "password changed" notice to an account the caller has proved they hold, counts
-// its deliveries too: sent, failed, retried, given_up and refused.
+// What the metrics count of mail. A reset or sign-up request counts as queued when asked for and
+// as processed once its outcome is known (accepted for sending, or settled with nothing to
+// send), and nothing more: which mail it sends, if any, and so every delivery outcome, depends
+// on whether the account exists, and a counter that moved with it would tell whoever reads the
+// metrics. Other mail, to an account the caller has proved they hold (a "password changed"
+// notice, a verification link asked for while signed in), counts its deliveries too: sent,
+// failed, retried, given_up and refused.
+
+// requestKind reports whether mail of kind k is asked for by anyone, for any address.
+func requestKind(k outboxmail.Kind) bool {
+	return k == outboxmail.KindPasswordReset || k == outboxmail.KindSignUp
+}
 
 // CountMail is the outbox's observer: it counts event in the delivery of m, final when m has
 // left the outbox.
 func (s *Service) CountMail(m *ent.OutboxMail, event string, final bool) {
-	if m.Kind != outboxmail.KindPasswordReset {
+	if !requestKind(m.Kind) {
 		s.cfg.Observer.MailEvent(string(m.Kind), event)
 		return
 	}
 	// acceptReset counted and marked an accepted request; one that leaves undecided counts here.
 	if final && !m.Accepted {
-		s.countProcessed()
+		s.countProcessed(m.Kind)
 	}
 }
 
-// countProcessed counts a reset request whose outcome is known.
-func (s *Service) countProcessed() {
-	s.cfg.Observer.MailEvent(string(outboxmail.KindPasswordReset), "processed")
+// countProcessed counts a request of kind k whose outcome is known.
+func (s *Service) countProcessed(k outboxmail.Kind) {
+	if requestKind(k) {
+		s.cfg.Observer.MailEvent(string(k), "processed")
+	}
 }

@@ -45,17 +45,38 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) (string, err
 
 // mayMailReset is the one decision on a reset request m for u, nil when no account has the
 // address: whether it may send, and if not why, for the log ("" for no account, which is not
-// logged). An accepted request was counted against the limits when it was accepted.
+// logged). An accepted request was counted against the limits when it was accepted. Every mail
+// a stranger can make the server send to an account (reset links, sign-up notices,
+// verification links) goes through it and spends the same allowance.
 func (s *Service) mayMailReset(u *ent.User, m *ent.OutboxMail) (ok bool, why string) {
 	switch {
 	case u == nil:
 		return false, ""
 	case m.Accepted:
 		return true, ""
-	case s.resetTooSoon(u.LastResetMailAt, m.RequestedAt):
+	}
+	return s.mayMail(accountCounters(u), m.RequestedAt)
+}
+
+// mailCounters are what the per-address mail limits read: an account's, or for an address with
+// no account yet, its pending sign-up's.
+type mailCounters struct {
+	last        *time.Time // when the latest mail was asked for
+	windowStart *time.Time // the hour RESET_MAILS_PER_HOUR counts in
+	inWindow    int
+}
+
+func accountCounters(u *ent.User) mailCounters {
+	return mailCounters{u.LastResetMailAt, u.ResetMailWindowStart, u.ResetMailsInWindow}
+}
+
+// mayMail applies RESET_MAIL_MIN_INTERVAL_SECONDS and RESET_MAILS_PER_HOUR to a mail asked
+// for at `at`: the one copy of the limits, for accounts and pending sign-ups alike.
+func (s *Service) mayMail(c mailCounters, at time.Time) (ok bool, why string) {
+	if s.resetTooSoon(c.last, at) {
 		return false, "too soon after the last one"
 	}
-	if _, sent := resetWindow(u, m.RequestedAt); sent >= s.cfg.ResetMailsPerHour {
+	if _, sent := c.window(at); sent >= s.cfg.ResetMailsPerHour {
 		return false, "hourly limit reached"
 	}
 	return true, ""
@@ -68,13 +89,23 @@ func (s *Service) resetTooSoon(last *time.Time, at time.Time) bool {
 	return s.cfg.ResetMailMinInterval > 0 && last != nil && at.Sub(*last) < s.cfg.ResetMailMinInterval
 }
 
-// resetWindow returns the hour a reset request made at `at` counts in for RESET_MAILS_PER_HOUR
-// and the mails already sent in it.
-func resetWindow(u *ent.User, at time.Time) (start time.Time, sent int) {
-	if u.ResetMailWindowStart != nil && at.Sub(*u.ResetMailWindowStart) < time.Hour {
-		return *u.ResetMailWindowStart, u.ResetMailsInWindow
+// window returns the hour a request made at `at` counts in for RESET_MAILS_PER_HOUR and the
+// mails already sent in it.
+func (c mailCounters) window(at time.Time) (start time.Time, sent int) {
+	if c.windowStart != nil && at.Sub(*c.windowStart) < time.Hour {
+		return *c.windowStart, c.inWindow
 	}
 	return at, 0
+}
+
+// after returns the counters once a mail asked for at `at` is allowed.
+func (c mailCounters) after(at time.Time) mailCounters {
+	last := at
+	if c.last != nil && c.last.After(last) {
+		last = *c.last
+	}
+	start, sent := c.window(at)
+	return mailCounters{&last, &start, sent + 1}
 }
 
 // decidedElsewhere is acceptReset's loss: another worker accepted the request or spent the
@@ -108,11 +139,7 @@ func (s *Service) acceptReset(ctx context.Context, u *ent.User, m *ent.OutboxMai
 
 // acceptIn is acceptReset's writes, in tx; once tx commits, accepted applies them to u and m.
 func (s *Service) acceptIn(ctx context.Context, tx *ent.Tx, u *ent.User, m *ent.OutboxMail, guards ...predicate.OutboxMail) (accepted func(), err error) {
-	last := m.RequestedAt
-	if u.LastResetMailAt != nil && u.LastResetMailAt.After(last) {
-		last = *u.LastResetMailAt
-	}
-	windowStart, sent := resetWindow(u, m.RequestedAt)
+	next := accountCounters(u).after(m.RequestedAt)
 	unchanged := []predicate.User{user.ID(u.ID), user.ResetMailsInWindow(u.ResetMailsInWindow)}
 	if u.LastResetMailAt == nil {
 		unchanged = append(unchanged, user.LastResetMailAtIsNil())
@@ -130,9 +157,9 @@ func (s *Service) acceptIn(ctx context.Context, tx *ent.Tx, u *ent.User, m *ent.
 		return nil, errDecidedElsewhere
 	}
 	n, err = tx.User.Update().Where(unchanged...).
-		SetLastResetMailAt(last).
-		SetResetMailWindowStart(windowStart).
-		SetResetMailsInWindow(sent + 1).
+		SetLastResetMailAt(*next.last).
+		SetResetMailWindowStart(*next.windowStart).
+		SetResetMailsInWindow(next.inWindow).
 		Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("record reset mail: %w", err)
@@ -141,9 +168,9 @@ func (s *Service) acceptIn(ctx context.Context, tx *ent.Tx, u *ent.User, m *ent.
 		return nil, errDecidedElsewhere
 	}
 	return func() {
-		u.LastResetMailAt, u.ResetMailWindowStart, u.ResetMailsInWindow = &last, &windowStart, sent+1
+		u.LastResetMailAt, u.ResetMailWindowStart, u.ResetMailsInWindow = next.last, next.windowStart, next.inWindow
 		m.Accepted = true
-		s.countProcessed()
+		s.countProcessed(m.Kind)
 	}, nil
 }
 

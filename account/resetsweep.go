@@ -23,6 +23,7 @@ import (
 func (s *Service) SettleResets(ctx context.Context, queued []*ent.OutboxMail) {
 	emails := make([]string, 0, len(queued))
 	for _, m := range queued {
+		m.Kind = outboxmail.KindPasswordReset // the sweep reads no more than it needs
 		emails = append(emails, m.Recipient)
 	}
 	users, err := s.db.User.Query().Where(user.EmailIn(emails...)).
@@ -81,7 +82,7 @@ func (s *Service) dropRefused(ctx context.Context, refused []int, limited map[in
 		return
 	}
 	for range n {
-		s.countProcessed()
+		s.countProcessed(outboxmail.KindPasswordReset)
 	}
 	if len(limited) == 0 {
 		return

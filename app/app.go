@@ -92,7 +92,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 	if a.Accounts, a.outbox, err = newAccounts(a.DB, mailer, acfg, cfg, opts, log); err != nil {
 		return nil, err
 	}
-	pages, err := web.New(cfg.AppName, cfg.Account.PasswordMinLength)
+	pages, err := web.New(cfg.AppName, cfg.Account.PasswordMinLength, cfg.Account.ResetMailMinInterval)
 	if err != nil {
 		return nil, err
 	}
@@ -180,16 +180,18 @@ func newAccounts(db *database.DB, mailer account.Mailer, acfg account.Config, cf
 	return accounts, box, err
 }
 
-// tokenCleanupInterval is how often expired reset tokens are deleted.
+// tokenCleanupInterval is how often expired reset tokens and pending sign-ups are deleted.
 const tokenCleanupInterval = 10 * time.Minute
 
-// RunTokenCleanup deletes expired reset tokens now and every tokenCleanupInterval until ctx ends.
+// RunTokenCleanup deletes expired reset tokens, pending sign-ups and verification tokens now
+// and every tokenCleanupInterval until ctx ends.
 func (a *App) RunTokenCleanup(ctx context.Context) {
 	tick := time.NewTicker(tokenCleanupInterval)
 	defer tick.Stop()
 	for {
 		// A deletion begun is finished: cut short, it would only log a spurious failure.
 		a.Accounts.DeleteExpiredResetTokens(context.WithoutCancel(ctx))
+		a.Accounts.DeleteExpiredSignUps(context.WithoutCancel(ctx))
 		select {
 		case <-ctx.Done():
 			return

@@ -14,6 +14,7 @@ import (
 // contractCodes are the only extensions.code values a client may ever see.
 var contractCodes = map[string]bool{
 	"BAD_USER_INPUT": true, "UNAUTHENTICATED": true, "INVALID_RESET_TOKEN": true,
+	"INVALID_VERIFICATION_TOKEN": true, "FORBIDDEN": true,
 	"RATE_LIMITED": true, "INTERNAL_SERVER_ERROR": true,
 }
 

@@ -47,7 +47,7 @@ func TestResetFlow(t *testing.T) {
 	tb.click("forgot-submit")
 	tb.wantText("forgot-message", genericForgotMessage)
 
-	link := resetLink(t, env, 1, email)
+	link := resetLink(t, env, 2, email) // after the sign-up's link
 	tb.do("open the mailed link", chromedp.Navigate(link))
 	tb.waitEnabled("reset-submit")
 	if href := tb.eval("location.href"); href != env.URL()+"/reset-password" {
@@ -83,13 +83,13 @@ func TestResetFlow(t *testing.T) {
 	tb.signInFails(email, second)
 	tb.signIn(email, third)
 
-	// The reset link, the notice of the reset and the notice of the change, which waits for
-	// its turn after the reset's.
+	// The sign-up's link, the reset link, the notice of the reset and the notice of the change,
+	// which waits for its turn after the reset's.
 	env.Clock.Advance(account.PasswordNoticeInterval)
-	msgs := env.SMTP.Wait(t, 3, 10*time.Second)
-	for i, m := range msgs[1:] {
+	msgs := env.SMTP.Wait(t, 4, 10*time.Second)
+	for i, m := range msgs[2:] {
 		if m.Parsed == nil || !strings.Contains(strings.ToLower(m.Parsed.Subject), "password") {
-			t.Errorf("mail %d is not a password notice: %+v", i+2, m.Parsed)
+			t.Errorf("mail %d is not a password notice: %+v", i+3, m.Parsed)
 		}
 	}
 }

@@ -35,6 +35,8 @@ func TestScreenshots(t *testing.T) {
 	now := time.Now().UTC()
 	env.Clock.Advance(time.Date(now.Year(), now.Month(), now.Day()+1, 9, 0, 0, 0, time.UTC).Sub(now))
 	link := mailedLink(t, env, "ada@example.com")
+	env.SignUp(t, "kim", "kim@example.com", "kim's long password")
+	verify := verifyLink(t, env, 2, "kim@example.com")
 
 	tb := openTab(t, env)
 	if _, err := chromedp.Call(tb.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "UTC"}); err != nil {
@@ -61,10 +63,22 @@ func TestScreenshots(t *testing.T) {
 	}{
 		{"home", func() { tb.open("/", "") }, "sign-in-link"},
 		{"register", func() { tb.open("/register", "register-submit") }, "register-submit"},
+		{"register-sent", func() {
+			tb.open("/register", "register-submit")
+			tb.fill("username", "mei")
+			tb.fill("email", "mei@example.com")
+			tb.fill("password", "mei's long password")
+			tb.click("register-submit")
+			tb.wantText("signup-message", "Check your inbox")
+		}, "signup-edit"},
+		{"verify-email", func() { tb.do("open the link", chromedp.Navigate(verify)) }, "verify-submit"},
 		{"login", func() { tb.open("/login", "login-submit") }, "login-submit"},
 		{"forgot-password", func() { tb.open("/forgot-password", "forgot-submit") }, "forgot-submit"},
 		{"reset-password", func() { tb.do("open the link", chromedp.Navigate(link)) }, "reset-submit"},
-		{"account", func() { tb.open("/account", "change-submit") }, "change-submit"},
+		{"account", func() {
+			tb.open("/account", "change-submit")
+			tb.wantText("verify-state", "is not verified yet")
+		}, "change-submit"},
 	}
 	for _, vp := range viewports {
 		tb.do("set the viewport", chromedp.EmulateViewport(vp.width, vp.height, vp.opts...))

@@ -193,14 +193,26 @@ func (tb *tab) signOut() {
 	}
 }
 
-// register fills the registration form and waits for the account page.
+// register signs up through the registration form, opens the link of the mail that comes,
+// confirms, and waits for the account page.
 func (tb *tab) register(username, email, password string) {
 	tb.t.Helper()
+	before := tb.env.SMTP.Count()
 	tb.open("/register", "register-submit")
 	tb.fill("username", username)
 	tb.fill("email", email)
 	tb.fill("password", password)
 	tb.click("register-submit")
-	tb.waitPath("/account")
+	tb.wantText("signup-message", "Check your inbox to finish creating your account.")
+	tb.openVerifyLink(verifyLink(tb.t, tb.env, before+1, email))
 	tb.wantText("account-username", username)
+}
+
+// openVerifyLink opens a mailed verification link, confirms, and waits for the account page.
+func (tb *tab) openVerifyLink(link string) {
+	tb.t.Helper()
+	tb.do("open the mailed link", chromedp.Navigate(link))
+	tb.waitEnabled("verify-submit")
+	tb.click("verify-submit")
+	tb.waitPath("/account?verified=1")
 }

@@ -11,9 +11,11 @@ import (
 
 	"latchkey/ent/migrate"
 
+	"latchkey/ent/emailverificationtoken"
 	"latchkey/ent/loginfailure"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
+	"latchkey/ent/pendingsignup"
 	"latchkey/ent/readinessprobe"
 	"latchkey/ent/user"
 
@@ -28,12 +30,16 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// EmailVerificationToken is the client for interacting with the EmailVerificationToken builders.
+	EmailVerificationToken *EmailVerificationTokenClient
 	// LoginFailure is the client for interacting with the LoginFailure builders.
 	LoginFailure *LoginFailureClient
 	// OutboxMail is the client for interacting with the OutboxMail builders.
 	OutboxMail *OutboxMailClient
 	// PasswordResetToken is the client for interacting with the PasswordResetToken builders.
 	PasswordResetToken *PasswordResetTokenClient
+	// PendingSignup is the client for interacting with the PendingSignup builders.
+	PendingSignup *PendingSignupClient
 	// ReadinessProbe is the client for interacting with the ReadinessProbe builders.
 	ReadinessProbe *ReadinessProbeClient
 	// User is the client for interacting with the User builders.
@@ -49,9 +55,11 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.EmailVerificationToken = NewEmailVerificationTokenClient(c.config)
 	c.LoginFailure = NewLoginFailureClient(c.config)
 	c.OutboxMail = NewOutboxMailClient(c.config)
 	c.PasswordResetToken = NewPasswordResetTokenClient(c.config)
+	c.PendingSignup = NewPendingSignupClient(c.config)
 	c.ReadinessProbe = NewReadinessProbeClient(c.config)
 	c.User = NewUserClient(c.config)
 }
@@ -144,13 +152,15 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:                ctx,
-		config:             cfg,
-		LoginFailure:       NewLoginFailureClient(cfg),
-		OutboxMail:         NewOutboxMailClient(cfg),
-		PasswordResetToken: NewPasswordResetTokenClient(cfg),
-		ReadinessProbe:     NewReadinessProbeClient(cfg),
-		User:               NewUserClient(cfg),
+		ctx:                    ctx,
+		config:                 cfg,
+		EmailVerificationToken: NewEmailVerificationTokenClient(cfg),
+		LoginFailure:           NewLoginFailureClient(cfg),
+		OutboxMail:             NewOutboxMailClient(cfg),
+		PasswordResetToken:     NewPasswordResetTokenClient(cfg),
+		PendingSignup:          NewPendingSignupClient(cfg),
+		ReadinessProbe:         NewReadinessProbeClient(cfg),
+		User:                   NewUserClient(cfg),
 	}, nil
 }
 
@@ -168,20 +178,22 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:                ctx,
-		config:             cfg,
-		LoginFailure:       NewLoginFailureClient(cfg),
-		OutboxMail:         NewOutboxMailClient(cfg),
-		PasswordResetToken: NewPasswordResetTokenClient(cfg),
-		ReadinessProbe:     NewReadinessProbeClient(cfg),
-		User:               NewUserClient(cfg),
+		ctx:                    ctx,
+		config:                 cfg,
+		EmailVerificationToken: NewEmailVerificationTokenClient(cfg),
+		LoginFailure:           NewLoginFailureClient(cfg),
+		OutboxMail:             NewOutboxMailClient(cfg),
+		PasswordResetToken:     NewPasswordResetTokenClient(cfg),
+		PendingSignup:          NewPendingSignupClient(cfg),
+		ReadinessProbe:         NewReadinessProbeClient(cfg),
+		User:                   NewUserClient(cfg),
 	}, nil
 }
 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		LoginFailure.
+//		EmailVerificationToken.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -203,38 +215,193 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
-	c.LoginFailure.Use(hooks...)
-	c.OutboxMail.Use(hooks...)
-	c.PasswordResetToken.Use(hooks...)
-	c.ReadinessProbe.Use(hooks...)
-	c.User.Use(hooks...)
+	for _, n := range []interface{ Use(...Hook) }{
+		c.EmailVerificationToken, c.LoginFailure, c.OutboxMail, c.PasswordResetToken,
+		c.PendingSignup, c.ReadinessProbe, c.User,
+	} {
+		n.Use(hooks...)
+	}
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
-	c.LoginFailure.Intercept(interceptors...)
-	c.OutboxMail.Intercept(interceptors...)
-	c.PasswordResetToken.Intercept(interceptors...)
-	c.ReadinessProbe.Intercept(interceptors...)
-	c.User.Intercept(interceptors...)
+	for _, n := range []interface{ Intercept(...Interceptor) }{
+		c.EmailVerificationToken, c.LoginFailure, c.OutboxMail, c.PasswordResetToken,
+		c.PendingSignup, c.ReadinessProbe, c.User,
+	} {
+		n.Intercept(interceptors...)
+	}
 }
 
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *EmailVerificationTokenMutation:
+		return c.EmailVerificationToken.mutate(ctx, m)
 	case *LoginFailureMutation:
 		return c.LoginFailure.mutate(ctx, m)
 	case *OutboxMailMutation:
 		return c.OutboxMail.mutate(ctx, m)
 	case *PasswordResetTokenMutation:
 		return c.PasswordResetToken.mutate(ctx, m)
+	case *PendingSignupMutation:
+		return c.PendingSignup.mutate(ctx, m)
 	case *ReadinessProbeMutation:
 		return c.ReadinessProbe.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// EmailVerificationTokenClient is a client for the EmailVerificationToken schema.
+type EmailVerificationTokenClient struct {
+	config
+}
+
+// NewEmailVerificationTokenClient returns a client for the EmailVerificationToken from the given config.
+func NewEmailVerificationTokenClient(c config) *EmailVerificationTokenClient {
+	return &EmailVerificationTokenClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `emailverificationtoken.Hooks(f(g(h())))`.
+func (c *EmailVerificationTokenClient) Use(hooks ...Hook) {
+	c.hooks.EmailVerificationToken = append(c.hooks.EmailVerificationToken, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `emailverificationtoken.Intercept(f(g(h())))`.
+func (c *EmailVerificationTokenClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EmailVerificationToken = append(c.inters.EmailVerificationToken, interceptors...)
+}
+
+// Create returns a builder for creating a EmailVerificationToken entity.
+func (c *EmailVerificationTokenClient) Create() *EmailVerificationTokenCreate {
+	mutation := newEmailVerificationTokenMutation(c.config, OpCreate)
+	return &EmailVerificationTokenCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EmailVerificationToken entities.
+func (c *EmailVerificationTokenClient) CreateBulk(builders ...*EmailVerificationTokenCreate) *EmailVerificationTokenCreateBulk {
+	return &EmailVerificationTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EmailVerificationTokenClient) MapCreateBulk(slice any, setFunc func(*EmailVerificationTokenCreate, int)) *EmailVerificationTokenCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EmailVerificationTokenCreateBulk{err: fmt.Errorf("calling to EmailVerificationTokenClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EmailVerificationTokenCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EmailVerificationTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EmailVerificationToken.
+func (c *EmailVerificationTokenClient) Update() *EmailVerificationTokenUpdate {
+	mutation := newEmailVerificationTokenMutation(c.config, OpUpdate)
+	return &EmailVerificationTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EmailVerificationTokenClient) UpdateOne(_m *EmailVerificationToken) *EmailVerificationTokenUpdateOne {
+	mutation := newEmailVerificationTokenMutation(c.config, OpUpdateOne, withEmailVerificationToken(_m))
+	return &EmailVerificationTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EmailVerificationTokenClient) UpdateOneID(id int) *EmailVerificationTokenUpdateOne {
+	mutation := newEmailVerificationTokenMutation(c.config, OpUpdateOne, withEmailVerificationTokenID(id))
+	return &EmailVerificationTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EmailVerificationToken.
+func (c *EmailVerificationTokenClient) Delete() *EmailVerificationTokenDelete {
+	mutation := newEmailVerificationTokenMutation(c.config, OpDelete)
+	return &EmailVerificationTokenDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EmailVerificationTokenClient) DeleteOne(_m *EmailVerificationToken) *EmailVerificationTokenDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EmailVerificationTokenClient) DeleteOneID(id int) *EmailVerificationTokenDeleteOne {
+	builder := c.Delete().Where(emailverificationtoken.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EmailVerificationTokenDeleteOne{builder}
+}
+
+// Query returns a query builder for EmailVerificationToken.
+func (c *EmailVerificationTokenClient) Query() *EmailVerificationTokenQuery {
+	return &EmailVerificationTokenQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEmailVerificationToken},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EmailVerificationToken entity by its id.
+func (c *EmailVerificationTokenClient) Get(ctx context.Context, id int) (*EmailVerificationToken, error) {
+	return c.Query().Where(emailverificationtoken.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EmailVerificationTokenClient) GetX(ctx context.Context, id int) *EmailVerificationToken {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a EmailVerificationToken.
+func (c *EmailVerificationTokenClient) QueryUser(_m *EmailVerificationToken) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(emailverificationtoken.Table, emailverificationtoken.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, emailverificationtoken.UserTable, emailverificationtoken.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EmailVerificationTokenClient) Hooks() []Hook {
+	return c.hooks.EmailVerificationToken
+}
+
+// Interceptors returns the client interceptors.
+func (c *EmailVerificationTokenClient) Interceptors() []Interceptor {
+	return c.inters.EmailVerificationToken
+}
+
+func (c *EmailVerificationTokenClient) mutate(ctx context.Context, m *EmailVerificationTokenMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EmailVerificationTokenCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EmailVerificationTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EmailVerificationTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EmailVerificationTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EmailVerificationToken mutation op: %q", m.Op())
 	}
 }
 
@@ -653,6 +820,139 @@ func (c *PasswordResetTokenClient) mutate(ctx context.Context, m *PasswordResetT
 	}
 }
 
+// PendingSignupClient is a client for the PendingSignup schema.
+type PendingSignupClient struct {
+	config
+}
+
+// NewPendingSignupClient returns a client for the PendingSignup from the given config.
+func NewPendingSignupClient(c config) *PendingSignupClient {
+	return &PendingSignupClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `pendingsignup.Hooks(f(g(h())))`.
+func (c *PendingSignupClient) Use(hooks ...Hook) {
+	c.hooks.PendingSignup = append(c.hooks.PendingSignup, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `pendingsignup.Intercept(f(g(h())))`.
+func (c *PendingSignupClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PendingSignup = append(c.inters.PendingSignup, interceptors...)
+}
+
+// Create returns a builder for creating a PendingSignup entity.
+func (c *PendingSignupClient) Create() *PendingSignupCreate {
+	mutation := newPendingSignupMutation(c.config, OpCreate)
+	return &PendingSignupCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PendingSignup entities.
+func (c *PendingSignupClient) CreateBulk(builders ...*PendingSignupCreate) *PendingSignupCreateBulk {
+	return &PendingSignupCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PendingSignupClient) MapCreateBulk(slice any, setFunc func(*PendingSignupCreate, int)) *PendingSignupCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PendingSignupCreateBulk{err: fmt.Errorf("calling to PendingSignupClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PendingSignupCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PendingSignupCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PendingSignup.
+func (c *PendingSignupClient) Update() *PendingSignupUpdate {
+	mutation := newPendingSignupMutation(c.config, OpUpdate)
+	return &PendingSignupUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PendingSignupClient) UpdateOne(_m *PendingSignup) *PendingSignupUpdateOne {
+	mutation := newPendingSignupMutation(c.config, OpUpdateOne, withPendingSignup(_m))
+	return &PendingSignupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PendingSignupClient) UpdateOneID(id int) *PendingSignupUpdateOne {
+	mutation := newPendingSignupMutation(c.config, OpUpdateOne, withPendingSignupID(id))
+	return &PendingSignupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PendingSignup.
+func (c *PendingSignupClient) Delete() *PendingSignupDelete {
+	mutation := newPendingSignupMutation(c.config, OpDelete)
+	return &PendingSignupDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PendingSignupClient) DeleteOne(_m *PendingSignup) *PendingSignupDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PendingSignupClient) DeleteOneID(id int) *PendingSignupDeleteOne {
+	builder := c.Delete().Where(pendingsignup.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PendingSignupDeleteOne{builder}
+}
+
+// Query returns a query builder for PendingSignup.
+func (c *PendingSignupClient) Query() *PendingSignupQuery {
+	return &PendingSignupQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePendingSignup},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PendingSignup entity by its id.
+func (c *PendingSignupClient) Get(ctx context.Context, id int) (*PendingSignup, error) {
+	return c.Query().Where(pendingsignup.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PendingSignupClient) GetX(ctx context.Context, id int) *PendingSignup {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PendingSignupClient) Hooks() []Hook {
+	return c.hooks.PendingSignup
+}
+
+// Interceptors returns the client interceptors.
+func (c *PendingSignupClient) Interceptors() []Interceptor {
+	return c.inters.PendingSignup
+}
+
+func (c *PendingSignupClient) mutate(ctx context.Context, m *PendingSignupMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PendingSignupCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PendingSignupUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PendingSignupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PendingSignupDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PendingSignup mutation op: %q", m.Op())
+	}
+}
+
 // ReadinessProbeClient is a client for the ReadinessProbe schema.
 type ReadinessProbeClient struct {
 	config
@@ -910,6 +1210,22 @@ func (c *UserClient) QueryResetTokens(_m *User) *PasswordResetTokenQuery {
 	return query
 }
 
+// QueryVerificationTokens queries the verification_tokens edge of a User.
+func (c *UserClient) QueryVerificationTokens(_m *User) *EmailVerificationTokenQuery {
+	query := (&EmailVerificationTokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(emailverificationtoken.Table, emailverificationtoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.VerificationTokensTable, user.VerificationTokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	hooks := c.hooks.User
@@ -939,10 +1255,11 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		LoginFailure, OutboxMail, PasswordResetToken, ReadinessProbe, User []ent.Hook
+		EmailVerificationToken, LoginFailure, OutboxMail, PasswordResetToken,
+		PendingSignup, ReadinessProbe, User []ent.Hook
 	}
 	inters struct {
-		LoginFailure, OutboxMail, PasswordResetToken, ReadinessProbe,
-		User []ent.Interceptor
+		EmailVerificationToken, LoginFailure, OutboxMail, PasswordResetToken,
+		PendingSignup, ReadinessProbe, User []ent.Interceptor
 	}
 )

@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"latchkey/ent/emailverificationtoken"
 	"latchkey/ent/loginfailure"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
+	"latchkey/ent/pendingsignup"
 	"latchkey/ent/readinessprobe"
 	"latchkey/ent/user"
 	"reflect"
@@ -77,11 +79,13 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			loginfailure.Table:       loginfailure.ValidColumn,
-			outboxmail.Table:         outboxmail.ValidColumn,
-			passwordresettoken.Table: passwordresettoken.ValidColumn,
-			readinessprobe.Table:     readinessprobe.ValidColumn,
-			user.Table:               user.ValidColumn,
+			emailverificationtoken.Table: emailverificationtoken.ValidColumn,
+			loginfailure.Table:           loginfailure.ValidColumn,
+			outboxmail.Table:             outboxmail.ValidColumn,
+			passwordresettoken.Table:     passwordresettoken.ValidColumn,
+			pendingsignup.Table:          pendingsignup.ValidColumn,
+			readinessprobe.Table:         readinessprobe.ValidColumn,
+			user.Table:                   user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

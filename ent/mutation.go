@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"latchkey/ent/emailverificationtoken"
 	"latchkey/ent/loginfailure"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
+	"latchkey/ent/pendingsignup"
 	"latchkey/ent/predicate"
 	"latchkey/ent/readinessprobe"
 	"latchkey/ent/user"
@@ -28,12 +30,613 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeLoginFailure       = "LoginFailure"
-	TypeOutboxMail         = "OutboxMail"
-	TypePasswordResetToken = "PasswordResetToken"
-	TypeReadinessProbe     = "ReadinessProbe"
-	TypeUser               = "User"
+	TypeEmailVerificationToken = "EmailVerificationToken"
+	TypeLoginFailure           = "LoginFailure"
+	TypeOutboxMail             = "OutboxMail"
+	TypePasswordResetToken     = "PasswordResetToken"
+	TypePendingSignup          = "PendingSignup"
+	TypeReadinessProbe         = "ReadinessProbe"
+	TypeUser                   = "User"
 )
+
+// EmailVerificationTokenMutation represents an operation that mutates the EmailVerificationToken nodes in the graph.
+type EmailVerificationTokenMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	email         *string
+	token_hash    *string
+	expires_at    *time.Time
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	user          *int
+	cleareduser   bool
+	done          bool
+	oldValue      func(context.Context) (*EmailVerificationToken, error)
+	predicates    []predicate.EmailVerificationToken
+}
+
+var _ ent.Mutation = (*EmailVerificationTokenMutation)(nil)
+
+// emailverificationtokenOption allows management of the mutation configuration using functional options.
+type emailverificationtokenOption func(*EmailVerificationTokenMutation)
+
+// newEmailVerificationTokenMutation creates new mutation for the EmailVerificationToken entity.
+func newEmailVerificationTokenMutation(c config, op Op, opts ...emailverificationtokenOption) *EmailVerificationTokenMutation {
+	m := &EmailVerificationTokenMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeEmailVerificationToken,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withEmailVerificationTokenID sets the ID field of the mutation.
+func withEmailVerificationTokenID(id int) emailverificationtokenOption {
+	return func(m *EmailVerificationTokenMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *EmailVerificationToken
+		)
+		m.oldValue = func(ctx context.Context) (*EmailVerificationToken, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().EmailVerificationToken.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withEmailVerificationToken sets the old EmailVerificationToken of the mutation.
+func withEmailVerificationToken(node *EmailVerificationToken) emailverificationtokenOption {
+	return func(m *EmailVerificationTokenMutation) {
+		m.oldValue = func(context.Context) (*EmailVerificationToken, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m EmailVerificationTokenMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m EmailVerificationTokenMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *EmailVerificationTokenMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *EmailVerificationTokenMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().EmailVerificationToken.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *EmailVerificationTokenMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *EmailVerificationTokenMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the EmailVerificationToken entity.
+// If the EmailVerificationToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EmailVerificationTokenMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *EmailVerificationTokenMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetEmail sets the "email" field.
+func (m *EmailVerificationTokenMutation) SetEmail(s string) {
+	m.email = &s
+}
+
+// Email returns the value of the "email" field in the mutation.
+func (m *EmailVerificationTokenMutation) Email() (r string, exists bool) {
+	v := m.email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmail returns the old "email" field's value of the EmailVerificationToken entity.
+// If the EmailVerificationToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EmailVerificationTokenMutation) OldEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmail: %w", err)
+	}
+	return oldValue.Email, nil
+}
+
+// ResetEmail resets all changes to the "email" field.
+func (m *EmailVerificationTokenMutation) ResetEmail() {
+	m.email = nil
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (m *EmailVerificationTokenMutation) SetTokenHash(s string) {
+	m.token_hash = &s
+}
+
+// TokenHash returns the value of the "token_hash" field in the mutation.
+func (m *EmailVerificationTokenMutation) TokenHash() (r string, exists bool) {
+	v := m.token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenHash returns the old "token_hash" field's value of the EmailVerificationToken entity.
+// If the EmailVerificationToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EmailVerificationTokenMutation) OldTokenHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenHash: %w", err)
+	}
+	return oldValue.TokenHash, nil
+}
+
+// ResetTokenHash resets all changes to the "token_hash" field.
+func (m *EmailVerificationTokenMutation) ResetTokenHash() {
+	m.token_hash = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *EmailVerificationTokenMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *EmailVerificationTokenMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the EmailVerificationToken entity.
+// If the EmailVerificationToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EmailVerificationTokenMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *EmailVerificationTokenMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *EmailVerificationTokenMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *EmailVerificationTokenMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the EmailVerificationToken entity.
+// If the EmailVerificationToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EmailVerificationTokenMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *EmailVerificationTokenMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *EmailVerificationTokenMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[emailverificationtoken.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *EmailVerificationTokenMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *EmailVerificationTokenMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *EmailVerificationTokenMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the EmailVerificationTokenMutation builder.
+func (m *EmailVerificationTokenMutation) Where(ps ...predicate.EmailVerificationToken) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the EmailVerificationTokenMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *EmailVerificationTokenMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.EmailVerificationToken, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *EmailVerificationTokenMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *EmailVerificationTokenMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (EmailVerificationToken).
+func (m *EmailVerificationTokenMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *EmailVerificationTokenMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.user != nil {
+		fields = append(fields, emailverificationtoken.FieldUserID)
+	}
+	if m.email != nil {
+		fields = append(fields, emailverificationtoken.FieldEmail)
+	}
+	if m.token_hash != nil {
+		fields = append(fields, emailverificationtoken.FieldTokenHash)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, emailverificationtoken.FieldExpiresAt)
+	}
+	if m.created_at != nil {
+		fields = append(fields, emailverificationtoken.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *EmailVerificationTokenMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case emailverificationtoken.FieldUserID:
+		return m.UserID()
+	case emailverificationtoken.FieldEmail:
+		return m.Email()
+	case emailverificationtoken.FieldTokenHash:
+		return m.TokenHash()
+	case emailverificationtoken.FieldExpiresAt:
+		return m.ExpiresAt()
+	case emailverificationtoken.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *EmailVerificationTokenMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case emailverificationtoken.FieldUserID:
+		return m.OldUserID(ctx)
+	case emailverificationtoken.FieldEmail:
+		return m.OldEmail(ctx)
+	case emailverificationtoken.FieldTokenHash:
+		return m.OldTokenHash(ctx)
+	case emailverificationtoken.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case emailverificationtoken.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown EmailVerificationToken field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EmailVerificationTokenMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case emailverificationtoken.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case emailverificationtoken.FieldEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmail(v)
+		return nil
+	case emailverificationtoken.FieldTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenHash(v)
+		return nil
+	case emailverificationtoken.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case emailverificationtoken.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EmailVerificationToken field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *EmailVerificationTokenMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *EmailVerificationTokenMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EmailVerificationTokenMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown EmailVerificationToken numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *EmailVerificationTokenMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *EmailVerificationTokenMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *EmailVerificationTokenMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown EmailVerificationToken nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *EmailVerificationTokenMutation) ResetField(name string) error {
+	switch name {
+	case emailverificationtoken.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case emailverificationtoken.FieldEmail:
+		m.ResetEmail()
+		return nil
+	case emailverificationtoken.FieldTokenHash:
+		m.ResetTokenHash()
+		return nil
+	case emailverificationtoken.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case emailverificationtoken.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown EmailVerificationToken field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *EmailVerificationTokenMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, emailverificationtoken.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *EmailVerificationTokenMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case emailverificationtoken.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *EmailVerificationTokenMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *EmailVerificationTokenMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *EmailVerificationTokenMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, emailverificationtoken.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *EmailVerificationTokenMutation) EdgeCleared(name string) bool {
+	switch name {
+	case emailverificationtoken.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *EmailVerificationTokenMutation) ClearEdge(name string) error {
+	switch name {
+	case emailverificationtoken.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown EmailVerificationToken unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *EmailVerificationTokenMutation) ResetEdge(name string) error {
+	switch name {
+	case emailverificationtoken.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown EmailVerificationToken edge %s", name)
+}
 
 // LoginFailureMutation represents an operation that mutates the LoginFailure nodes in the graph.
 type LoginFailureMutation struct {
@@ -581,6 +1184,7 @@ type OutboxMailMutation struct {
 	addchange_count    *int
 	last_change_at     *time.Time
 	previous_notice_at *time.Time
+	password_hash      *string
 	clearedFields      map[string]struct{}
 	done               bool
 	oldValue           func(context.Context) (*OutboxMail, error)
@@ -1292,6 +1896,55 @@ func (m *OutboxMailMutation) ResetPreviousNoticeAt() {
 	delete(m.clearedFields, outboxmail.FieldPreviousNoticeAt)
 }
 
+// SetPasswordHash sets the "password_hash" field.
+func (m *OutboxMailMutation) SetPasswordHash(s string) {
+	m.password_hash = &s
+}
+
+// PasswordHash returns the value of the "password_hash" field in the mutation.
+func (m *OutboxMailMutation) PasswordHash() (r string, exists bool) {
+	v := m.password_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPasswordHash returns the old "password_hash" field's value of the OutboxMail entity.
+// If the OutboxMail object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMailMutation) OldPasswordHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPasswordHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPasswordHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPasswordHash: %w", err)
+	}
+	return oldValue.PasswordHash, nil
+}
+
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (m *OutboxMailMutation) ClearPasswordHash() {
+	m.password_hash = nil
+	m.clearedFields[outboxmail.FieldPasswordHash] = struct{}{}
+}
+
+// PasswordHashCleared returns if the "password_hash" field was cleared in this mutation.
+func (m *OutboxMailMutation) PasswordHashCleared() bool {
+	_, ok := m.clearedFields[outboxmail.FieldPasswordHash]
+	return ok
+}
+
+// ResetPasswordHash resets all changes to the "password_hash" field.
+func (m *OutboxMailMutation) ResetPasswordHash() {
+	m.password_hash = nil
+	delete(m.clearedFields, outboxmail.FieldPasswordHash)
+}
+
 // Where appends a list predicates to the OutboxMailMutation builder.
 func (m *OutboxMailMutation) Where(ps ...predicate.OutboxMail) {
 	m.predicates = append(m.predicates, ps...)
@@ -1326,7 +1979,7 @@ func (m *OutboxMailMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OutboxMailMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.kind != nil {
 		fields = append(fields, outboxmail.FieldKind)
 	}
@@ -1366,6 +2019,9 @@ func (m *OutboxMailMutation) Fields() []string {
 	if m.previous_notice_at != nil {
 		fields = append(fields, outboxmail.FieldPreviousNoticeAt)
 	}
+	if m.password_hash != nil {
+		fields = append(fields, outboxmail.FieldPasswordHash)
+	}
 	return fields
 }
 
@@ -1400,6 +2056,8 @@ func (m *OutboxMailMutation) Field(name string) (ent.Value, bool) {
 		return m.LastChangeAt()
 	case outboxmail.FieldPreviousNoticeAt:
 		return m.PreviousNoticeAt()
+	case outboxmail.FieldPasswordHash:
+		return m.PasswordHash()
 	}
 	return nil, false
 }
@@ -1435,6 +2093,8 @@ func (m *OutboxMailMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldLastChangeAt(ctx)
 	case outboxmail.FieldPreviousNoticeAt:
 		return m.OldPreviousNoticeAt(ctx)
+	case outboxmail.FieldPasswordHash:
+		return m.OldPasswordHash(ctx)
 	}
 	return nil, fmt.Errorf("unknown OutboxMail field %s", name)
 }
@@ -1535,6 +2195,13 @@ func (m *OutboxMailMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPreviousNoticeAt(v)
 		return nil
+	case outboxmail.FieldPasswordHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPasswordHash(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OutboxMail field %s", name)
 }
@@ -1622,6 +2289,9 @@ func (m *OutboxMailMutation) ClearedFields() []string {
 	if m.FieldCleared(outboxmail.FieldPreviousNoticeAt) {
 		fields = append(fields, outboxmail.FieldPreviousNoticeAt)
 	}
+	if m.FieldCleared(outboxmail.FieldPasswordHash) {
+		fields = append(fields, outboxmail.FieldPasswordHash)
+	}
 	return fields
 }
 
@@ -1653,6 +2323,9 @@ func (m *OutboxMailMutation) ClearField(name string) error {
 		return nil
 	case outboxmail.FieldPreviousNoticeAt:
 		m.ClearPreviousNoticeAt()
+		return nil
+	case outboxmail.FieldPasswordHash:
+		m.ClearPasswordHash()
 		return nil
 	}
 	return fmt.Errorf("unknown OutboxMail nullable field %s", name)
@@ -1700,6 +2373,9 @@ func (m *OutboxMailMutation) ResetField(name string) error {
 		return nil
 	case outboxmail.FieldPreviousNoticeAt:
 		m.ResetPreviousNoticeAt()
+		return nil
+	case outboxmail.FieldPasswordHash:
+		m.ResetPasswordHash()
 		return nil
 	}
 	return fmt.Errorf("unknown OutboxMail field %s", name)
@@ -2298,6 +2974,893 @@ func (m *PasswordResetTokenMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown PasswordResetToken edge %s", name)
 }
 
+// PendingSignupMutation represents an operation that mutates the PendingSignup nodes in the graph.
+type PendingSignupMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	email              *string
+	username           *string
+	password_hash      *string
+	token_hash         *string
+	request_id         *int
+	addrequest_id      *int
+	expires_at         *time.Time
+	last_mail_at       *time.Time
+	mail_window_start  *time.Time
+	mails_in_window    *int
+	addmails_in_window *int
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*PendingSignup, error)
+	predicates         []predicate.PendingSignup
+}
+
+var _ ent.Mutation = (*PendingSignupMutation)(nil)
+
+// pendingsignupOption allows management of the mutation configuration using functional options.
+type pendingsignupOption func(*PendingSignupMutation)
+
+// newPendingSignupMutation creates new mutation for the PendingSignup entity.
+func newPendingSignupMutation(c config, op Op, opts ...pendingsignupOption) *PendingSignupMutation {
+	m := &PendingSignupMutation{
+		config:        c,
+		op:            op,
+		typ:           TypePendingSignup,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withPendingSignupID sets the ID field of the mutation.
+func withPendingSignupID(id int) pendingsignupOption {
+	return func(m *PendingSignupMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *PendingSignup
+		)
+		m.oldValue = func(ctx context.Context) (*PendingSignup, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().PendingSignup.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withPendingSignup sets the old PendingSignup of the mutation.
+func withPendingSignup(node *PendingSignup) pendingsignupOption {
+	return func(m *PendingSignupMutation) {
+		m.oldValue = func(context.Context) (*PendingSignup, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m PendingSignupMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m PendingSignupMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *PendingSignupMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *PendingSignupMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().PendingSignup.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetEmail sets the "email" field.
+func (m *PendingSignupMutation) SetEmail(s string) {
+	m.email = &s
+}
+
+// Email returns the value of the "email" field in the mutation.
+func (m *PendingSignupMutation) Email() (r string, exists bool) {
+	v := m.email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmail returns the old "email" field's value of the PendingSignup entity.
+// If the PendingSignup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PendingSignupMutation) OldEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmail: %w", err)
+	}
+	return oldValue.Email, nil
+}
+
+// ResetEmail resets all changes to the "email" field.
+func (m *PendingSignupMutation) ResetEmail() {
+	m.email = nil
+}
+
+// SetUsername sets the "username" field.
+func (m *PendingSignupMutation) SetUsername(s string) {
+	m.username = &s
+}
+
+// Username returns the value of the "username" field in the mutation.
+func (m *PendingSignupMutation) Username() (r string, exists bool) {
+	v := m.username
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsername returns the old "username" field's value of the PendingSignup entity.
+// If the PendingSignup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PendingSignupMutation) OldUsername(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsername is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsername requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsername: %w", err)
+	}
+	return oldValue.Username, nil
+}
+
+// ResetUsername resets all changes to the "username" field.
+func (m *PendingSignupMutation) ResetUsername() {
+	m.username = nil
+}
+
+// SetPasswordHash sets the "password_hash" field.
+func (m *PendingSignupMutation) SetPasswordHash(s string) {
+	m.password_hash = &s
+}
+
+// PasswordHash returns the value of the "password_hash" field in the mutation.
+func (m *PendingSignupMutation) PasswordHash() (r string, exists bool) {
+	v := m.password_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPasswordHash returns the old "password_hash" field's value of the PendingSignup entity.
+// If the PendingSignup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PendingSignupMutation) OldPasswordHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPasswordHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPasswordHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPasswordHash: %w", err)
+	}
+	return oldValue.PasswordHash, nil
+}
+
+// ResetPasswordHash resets all changes to the "password_hash" field.
+func (m *PendingSignupMutation) ResetPasswordHash() {
+	m.password_hash = nil
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (m *PendingSignupMutation) SetTokenHash(s string) {
+	m.token_hash = &s
+}
+
+// TokenHash returns the value of the "token_hash" field in the mutation.
+func (m *PendingSignupMutation) TokenHash() (r string, exists bool) {
+	v := m.token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenHash returns the old "token_hash" field's value of the PendingSignup entity.
+// If the PendingSignup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PendingSignupMutation) OldTokenHash(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenHash: %w", err)
+	}
+	return oldValue.TokenHash, nil
+}
+
+// ClearTokenHash clears the value of the "token_hash" field.
+func (m *PendingSignupMutation) ClearTokenHash() {
+	m.token_hash = nil
+	m.clearedFields[pendingsignup.FieldTokenHash] = struct{}{}
+}
+
+// TokenHashCleared returns if the "token_hash" field was cleared in this mutation.
+func (m *PendingSignupMutation) TokenHashCleared() bool {
+	_, ok := m.clearedFields[pendingsignup.FieldTokenHash]
+	return ok
+}
+
+// ResetTokenHash resets all changes to the "token_hash" field.
+func (m *PendingSignupMutation) ResetTokenHash() {
+	m.token_hash = nil
+	delete(m.clearedFields, pendingsignup.FieldTokenHash)
+}
+
+// SetRequestID sets the "request_id" field.
+func (m *PendingSignupMutation) SetRequestID(i int) {
+	m.request_id = &i
+	m.addrequest_id = nil
+}
+
+// RequestID returns the value of the "request_id" field in the mutation.
+func (m *PendingSignupMutation) RequestID() (r int, exists bool) {
+	v := m.request_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestID returns the old "request_id" field's value of the PendingSignup entity.
+// If the PendingSignup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PendingSignupMutation) OldRequestID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestID: %w", err)
+	}
+	return oldValue.RequestID, nil
+}
+
+// AddRequestID adds i to the "request_id" field.
+func (m *PendingSignupMutation) AddRequestID(i int) {
+	if m.addrequest_id != nil {
+		*m.addrequest_id += i
+	} else {
+		m.addrequest_id = &i
+	}
+}
+
+// AddedRequestID returns the value that was added to the "request_id" field in this mutation.
+func (m *PendingSignupMutation) AddedRequestID() (r int, exists bool) {
+	v := m.addrequest_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRequestID resets all changes to the "request_id" field.
+func (m *PendingSignupMutation) ResetRequestID() {
+	m.request_id = nil
+	m.addrequest_id = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *PendingSignupMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *PendingSignupMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the PendingSignup entity.
+// If the PendingSignup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PendingSignupMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *PendingSignupMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetLastMailAt sets the "last_mail_at" field.
+func (m *PendingSignupMutation) SetLastMailAt(t time.Time) {
+	m.last_mail_at = &t
+}
+
+// LastMailAt returns the value of the "last_mail_at" field in the mutation.
+func (m *PendingSignupMutation) LastMailAt() (r time.Time, exists bool) {
+	v := m.last_mail_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastMailAt returns the old "last_mail_at" field's value of the PendingSignup entity.
+// If the PendingSignup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PendingSignupMutation) OldLastMailAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastMailAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastMailAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastMailAt: %w", err)
+	}
+	return oldValue.LastMailAt, nil
+}
+
+// ClearLastMailAt clears the value of the "last_mail_at" field.
+func (m *PendingSignupMutation) ClearLastMailAt() {
+	m.last_mail_at = nil
+	m.clearedFields[pendingsignup.FieldLastMailAt] = struct{}{}
+}
+
+// LastMailAtCleared returns if the "last_mail_at" field was cleared in this mutation.
+func (m *PendingSignupMutation) LastMailAtCleared() bool {
+	_, ok := m.clearedFields[pendingsignup.FieldLastMailAt]
+	return ok
+}
+
+// ResetLastMailAt resets all changes to the "last_mail_at" field.
+func (m *PendingSignupMutation) ResetLastMailAt() {
+	m.last_mail_at = nil
+	delete(m.clearedFields, pendingsignup.FieldLastMailAt)
+}
+
+// SetMailWindowStart sets the "mail_window_start" field.
+func (m *PendingSignupMutation) SetMailWindowStart(t time.Time) {
+	m.mail_window_start = &t
+}
+
+// MailWindowStart returns the value of the "mail_window_start" field in the mutation.
+func (m *PendingSignupMutation) MailWindowStart() (r time.Time, exists bool) {
+	v := m.mail_window_start
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMailWindowStart returns the old "mail_window_start" field's value of the PendingSignup entity.
+// If the PendingSignup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PendingSignupMutation) OldMailWindowStart(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMailWindowStart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMailWindowStart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMailWindowStart: %w", err)
+	}
+	return oldValue.MailWindowStart, nil
+}
+
+// ClearMailWindowStart clears the value of the "mail_window_start" field.
+func (m *PendingSignupMutation) ClearMailWindowStart() {
+	m.mail_window_start = nil
+	m.clearedFields[pendingsignup.FieldMailWindowStart] = struct{}{}
+}
+
+// MailWindowStartCleared returns if the "mail_window_start" field was cleared in this mutation.
+func (m *PendingSignupMutation) MailWindowStartCleared() bool {
+	_, ok := m.clearedFields[pendingsignup.FieldMailWindowStart]
+	return ok
+}
+
+// ResetMailWindowStart resets all changes to the "mail_window_start" field.
+func (m *PendingSignupMutation) ResetMailWindowStart() {
+	m.mail_window_start = nil
+	delete(m.clearedFields, pendingsignup.FieldMailWindowStart)
+}
+
+// SetMailsInWindow sets the "mails_in_window" field.
+func (m *PendingSignupMutation) SetMailsInWindow(i int) {
+	m.mails_in_window = &i
+	m.addmails_in_window = nil
+}
+
+// MailsInWindow returns the value of the "mails_in_window" field in the mutation.
+func (m *PendingSignupMutation) MailsInWindow() (r int, exists bool) {
+	v := m.mails_in_window
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMailsInWindow returns the old "mails_in_window" field's value of the PendingSignup entity.
+// If the PendingSignup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PendingSignupMutation) OldMailsInWindow(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMailsInWindow is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMailsInWindow requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMailsInWindow: %w", err)
+	}
+	return oldValue.MailsInWindow, nil
+}
+
+// AddMailsInWindow adds i to the "mails_in_window" field.
+func (m *PendingSignupMutation) AddMailsInWindow(i int) {
+	if m.addmails_in_window != nil {
+		*m.addmails_in_window += i
+	} else {
+		m.addmails_in_window = &i
+	}
+}
+
+// AddedMailsInWindow returns the value that was added to the "mails_in_window" field in this mutation.
+func (m *PendingSignupMutation) AddedMailsInWindow() (r int, exists bool) {
+	v := m.addmails_in_window
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMailsInWindow resets all changes to the "mails_in_window" field.
+func (m *PendingSignupMutation) ResetMailsInWindow() {
+	m.mails_in_window = nil
+	m.addmails_in_window = nil
+}
+
+// Where appends a list predicates to the PendingSignupMutation builder.
+func (m *PendingSignupMutation) Where(ps ...predicate.PendingSignup) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the PendingSignupMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *PendingSignupMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.PendingSignup, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *PendingSignupMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *PendingSignupMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (PendingSignup).
+func (m *PendingSignupMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *PendingSignupMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.email != nil {
+		fields = append(fields, pendingsignup.FieldEmail)
+	}
+	if m.username != nil {
+		fields = append(fields, pendingsignup.FieldUsername)
+	}
+	if m.password_hash != nil {
+		fields = append(fields, pendingsignup.FieldPasswordHash)
+	}
+	if m.token_hash != nil {
+		fields = append(fields, pendingsignup.FieldTokenHash)
+	}
+	if m.request_id != nil {
+		fields = append(fields, pendingsignup.FieldRequestID)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, pendingsignup.FieldExpiresAt)
+	}
+	if m.last_mail_at != nil {
+		fields = append(fields, pendingsignup.FieldLastMailAt)
+	}
+	if m.mail_window_start != nil {
+		fields = append(fields, pendingsignup.FieldMailWindowStart)
+	}
+	if m.mails_in_window != nil {
+		fields = append(fields, pendingsignup.FieldMailsInWindow)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *PendingSignupMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case pendingsignup.FieldEmail:
+		return m.Email()
+	case pendingsignup.FieldUsername:
+		return m.Username()
+	case pendingsignup.FieldPasswordHash:
+		return m.PasswordHash()
+	case pendingsignup.FieldTokenHash:
+		return m.TokenHash()
+	case pendingsignup.FieldRequestID:
+		return m.RequestID()
+	case pendingsignup.FieldExpiresAt:
+		return m.ExpiresAt()
+	case pendingsignup.FieldLastMailAt:
+		return m.LastMailAt()
+	case pendingsignup.FieldMailWindowStart:
+		return m.MailWindowStart()
+	case pendingsignup.FieldMailsInWindow:
+		return m.MailsInWindow()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *PendingSignupMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case pendingsignup.FieldEmail:
+		return m.OldEmail(ctx)
+	case pendingsignup.FieldUsername:
+		return m.OldUsername(ctx)
+	case pendingsignup.FieldPasswordHash:
+		return m.OldPasswordHash(ctx)
+	case pendingsignup.FieldTokenHash:
+		return m.OldTokenHash(ctx)
+	case pendingsignup.FieldRequestID:
+		return m.OldRequestID(ctx)
+	case pendingsignup.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case pendingsignup.FieldLastMailAt:
+		return m.OldLastMailAt(ctx)
+	case pendingsignup.FieldMailWindowStart:
+		return m.OldMailWindowStart(ctx)
+	case pendingsignup.FieldMailsInWindow:
+		return m.OldMailsInWindow(ctx)
+	}
+	return nil, fmt.Errorf("unknown PendingSignup field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PendingSignupMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case pendingsignup.FieldEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmail(v)
+		return nil
+	case pendingsignup.FieldUsername:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsername(v)
+		return nil
+	case pendingsignup.FieldPasswordHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPasswordHash(v)
+		return nil
+	case pendingsignup.FieldTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenHash(v)
+		return nil
+	case pendingsignup.FieldRequestID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestID(v)
+		return nil
+	case pendingsignup.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case pendingsignup.FieldLastMailAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastMailAt(v)
+		return nil
+	case pendingsignup.FieldMailWindowStart:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMailWindowStart(v)
+		return nil
+	case pendingsignup.FieldMailsInWindow:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMailsInWindow(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PendingSignup field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *PendingSignupMutation) AddedFields() []string {
+	var fields []string
+	if m.addrequest_id != nil {
+		fields = append(fields, pendingsignup.FieldRequestID)
+	}
+	if m.addmails_in_window != nil {
+		fields = append(fields, pendingsignup.FieldMailsInWindow)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *PendingSignupMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case pendingsignup.FieldRequestID:
+		return m.AddedRequestID()
+	case pendingsignup.FieldMailsInWindow:
+		return m.AddedMailsInWindow()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *PendingSignupMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case pendingsignup.FieldRequestID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRequestID(v)
+		return nil
+	case pendingsignup.FieldMailsInWindow:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMailsInWindow(v)
+		return nil
+	}
+	return fmt.Errorf("unknown PendingSignup numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *PendingSignupMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(pendingsignup.FieldTokenHash) {
+		fields = append(fields, pendingsignup.FieldTokenHash)
+	}
+	if m.FieldCleared(pendingsignup.FieldLastMailAt) {
+		fields = append(fields, pendingsignup.FieldLastMailAt)
+	}
+	if m.FieldCleared(pendingsignup.FieldMailWindowStart) {
+		fields = append(fields, pendingsignup.FieldMailWindowStart)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *PendingSignupMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *PendingSignupMutation) ClearField(name string) error {
+	switch name {
+	case pendingsignup.FieldTokenHash:
+		m.ClearTokenHash()
+		return nil
+	case pendingsignup.FieldLastMailAt:
+		m.ClearLastMailAt()
+		return nil
+	case pendingsignup.FieldMailWindowStart:
+		m.ClearMailWindowStart()
+		return nil
+	}
+	return fmt.Errorf("unknown PendingSignup nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *PendingSignupMutation) ResetField(name string) error {
+	switch name {
+	case pendingsignup.FieldEmail:
+		m.ResetEmail()
+		return nil
+	case pendingsignup.FieldUsername:
+		m.ResetUsername()
+		return nil
+	case pendingsignup.FieldPasswordHash:
+		m.ResetPasswordHash()
+		return nil
+	case pendingsignup.FieldTokenHash:
+		m.ResetTokenHash()
+		return nil
+	case pendingsignup.FieldRequestID:
+		m.ResetRequestID()
+		return nil
+	case pendingsignup.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case pendingsignup.FieldLastMailAt:
+		m.ResetLastMailAt()
+		return nil
+	case pendingsignup.FieldMailWindowStart:
+		m.ResetMailWindowStart()
+		return nil
+	case pendingsignup.FieldMailsInWindow:
+		m.ResetMailsInWindow()
+		return nil
+	}
+	return fmt.Errorf("unknown PendingSignup field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *PendingSignupMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *PendingSignupMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *PendingSignupMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *PendingSignupMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *PendingSignupMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *PendingSignupMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *PendingSignupMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown PendingSignup unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *PendingSignupMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown PendingSignup edge %s", name)
+}
+
 // ReadinessProbeMutation represents an operation that mutates the ReadinessProbe nodes in the graph.
 type ReadinessProbeMutation struct {
 	config
@@ -2627,30 +4190,33 @@ func (m *ReadinessProbeMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op                       Op
-	typ                      string
-	id                       *int
-	username                 *string
-	username_key             *string
-	email                    *string
-	password_hash            *string
-	session_version          *int
-	addsession_version       *int
-	created_at               *time.Time
-	updated_at               *time.Time
-	last_reset_mail_at       *time.Time
-	reset_mail_window_start  *time.Time
-	reset_mails_in_window    *int
-	addreset_mails_in_window *int
-	last_changed_mail_at     *time.Time
-	email_verified           *bool
-	clearedFields            map[string]struct{}
-	reset_tokens             map[int]struct{}
-	removedreset_tokens      map[int]struct{}
-	clearedreset_tokens      bool
-	done                     bool
-	oldValue                 func(context.Context) (*User, error)
-	predicates               []predicate.User
+	op                         Op
+	typ                        string
+	id                         *int
+	username                   *string
+	username_key               *string
+	email                      *string
+	password_hash              *string
+	session_version            *int
+	addsession_version         *int
+	created_at                 *time.Time
+	updated_at                 *time.Time
+	last_reset_mail_at         *time.Time
+	reset_mail_window_start    *time.Time
+	reset_mails_in_window      *int
+	addreset_mails_in_window   *int
+	last_changed_mail_at       *time.Time
+	email_verified             *bool
+	clearedFields              map[string]struct{}
+	reset_tokens               map[int]struct{}
+	removedreset_tokens        map[int]struct{}
+	clearedreset_tokens        bool
+	verification_tokens        map[int]struct{}
+	removedverification_tokens map[int]struct{}
+	clearedverification_tokens bool
+	done                       bool
+	oldValue                   func(context.Context) (*User, error)
+	predicates                 []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -3316,6 +4882,60 @@ func (m *UserMutation) ResetResetTokens() {
 	m.removedreset_tokens = nil
 }
 
+// AddVerificationTokenIDs adds the "verification_tokens" edge to the EmailVerificationToken entity by ids.
+func (m *UserMutation) AddVerificationTokenIDs(ids ...int) {
+	if m.verification_tokens == nil {
+		m.verification_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.verification_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearVerificationTokens clears the "verification_tokens" edge to the EmailVerificationToken entity.
+func (m *UserMutation) ClearVerificationTokens() {
+	m.clearedverification_tokens = true
+}
+
+// VerificationTokensCleared reports if the "verification_tokens" edge to the EmailVerificationToken entity was cleared.
+func (m *UserMutation) VerificationTokensCleared() bool {
+	return m.clearedverification_tokens
+}
+
+// RemoveVerificationTokenIDs removes the "verification_tokens" edge to the EmailVerificationToken entity by IDs.
+func (m *UserMutation) RemoveVerificationTokenIDs(ids ...int) {
+	if m.removedverification_tokens == nil {
+		m.removedverification_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.verification_tokens, ids[i])
+		m.removedverification_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedVerificationTokens returns the removed IDs of the "verification_tokens" edge to the EmailVerificationToken entity.
+func (m *UserMutation) RemovedVerificationTokensIDs() (ids []int) {
+	for id := range m.removedverification_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// VerificationTokensIDs returns the "verification_tokens" edge IDs in the mutation.
+func (m *UserMutation) VerificationTokensIDs() (ids []int) {
+	for id := range m.verification_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetVerificationTokens resets all changes to the "verification_tokens" edge.
+func (m *UserMutation) ResetVerificationTokens() {
+	m.verification_tokens = nil
+	m.clearedverification_tokens = false
+	m.removedverification_tokens = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -3684,9 +5304,12 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.reset_tokens != nil {
 		edges = append(edges, user.EdgeResetTokens)
+	}
+	if m.verification_tokens != nil {
+		edges = append(edges, user.EdgeVerificationTokens)
 	}
 	return edges
 }
@@ -3701,15 +5324,24 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeVerificationTokens:
+		ids := make([]ent.Value, 0, len(m.verification_tokens))
+		for id := range m.verification_tokens {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.removedreset_tokens != nil {
 		edges = append(edges, user.EdgeResetTokens)
+	}
+	if m.removedverification_tokens != nil {
+		edges = append(edges, user.EdgeVerificationTokens)
 	}
 	return edges
 }
@@ -3724,15 +5356,24 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeVerificationTokens:
+		ids := make([]ent.Value, 0, len(m.removedverification_tokens))
+		for id := range m.removedverification_tokens {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.clearedreset_tokens {
 		edges = append(edges, user.EdgeResetTokens)
+	}
+	if m.clearedverification_tokens {
+		edges = append(edges, user.EdgeVerificationTokens)
 	}
 	return edges
 }
@@ -3743,6 +5384,8 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 	switch name {
 	case user.EdgeResetTokens:
 		return m.clearedreset_tokens
+	case user.EdgeVerificationTokens:
+		return m.clearedverification_tokens
 	}
 	return false
 }
@@ -3761,6 +5404,9 @@ func (m *UserMutation) ResetEdge(name string) error {
 	switch name {
 	case user.EdgeResetTokens:
 		m.ResetResetTokens()
+		return nil
+	case user.EdgeVerificationTokens:
+		m.ResetVerificationTokens()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)

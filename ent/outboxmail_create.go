@@ -186,6 +186,20 @@ func (_c *OutboxMailCreate) SetNillablePreviousNoticeAt(v *time.Time) *OutboxMai
 	return _c
 }
 
+// SetPasswordHash sets the "password_hash" field.
+func (_c *OutboxMailCreate) SetPasswordHash(v string) *OutboxMailCreate {
+	_c.mutation.SetPasswordHash(v)
+	return _c
+}
+
+// SetNillablePasswordHash sets the "password_hash" field if the given value is not nil.
+func (_c *OutboxMailCreate) SetNillablePasswordHash(v *string) *OutboxMailCreate {
+	if v != nil {
+		_c.SetPasswordHash(*v)
+	}
+	return _c
+}
+
 // Mutation returns the OutboxMailMutation object of the builder.
 func (_c *OutboxMailCreate) Mutation() *OutboxMailMutation {
 	return _c.mutation
@@ -368,6 +382,10 @@ func (_c *OutboxMailCreate) createSpec() (*OutboxMail, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PreviousNoticeAt(); ok {
 		_spec.SetField(outboxmail.FieldPreviousNoticeAt, field.TypeTime, value)
 		_node.PreviousNoticeAt = &value
+	}
+	if value, ok := _c.mutation.PasswordHash(); ok {
+		_spec.SetField(outboxmail.FieldPasswordHash, field.TypeString, value)
+		_node.PasswordHash = value
 	}
 	return _node, _spec
 }

@@ -253,6 +253,26 @@ func (_u *OutboxMailUpdate) ClearPreviousNoticeAt() *OutboxMailUpdate {
 	return _u
 }
 
+// SetPasswordHash sets the "password_hash" field.
+func (_u *OutboxMailUpdate) SetPasswordHash(v string) *OutboxMailUpdate {
+	_u.mutation.SetPasswordHash(v)
+	return _u
+}
+
+// SetNillablePasswordHash sets the "password_hash" field if the given value is not nil.
+func (_u *OutboxMailUpdate) SetNillablePasswordHash(v *string) *OutboxMailUpdate {
+	if v != nil {
+		_u.SetPasswordHash(*v)
+	}
+	return _u
+}
+
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (_u *OutboxMailUpdate) ClearPasswordHash() *OutboxMailUpdate {
+	_u.mutation.ClearPasswordHash()
+	return _u
+}
+
 // Mutation returns the OutboxMailMutation object of the builder.
 func (_u *OutboxMailUpdate) Mutation() *OutboxMailMutation {
 	return _u.mutation
@@ -389,6 +409,12 @@ func (_u *OutboxMailUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.PreviousNoticeAtCleared() {
 		_spec.ClearField(outboxmail.FieldPreviousNoticeAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PasswordHash(); ok {
+		_spec.SetField(outboxmail.FieldPasswordHash, field.TypeString, value)
+	}
+	if _u.mutation.PasswordHashCleared() {
+		_spec.ClearField(outboxmail.FieldPasswordHash, field.TypeString)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -635,6 +661,26 @@ func (_u *OutboxMailUpdateOne) ClearPreviousNoticeAt() *OutboxMailUpdateOne {
 	return _u
 }
 
+// SetPasswordHash sets the "password_hash" field.
+func (_u *OutboxMailUpdateOne) SetPasswordHash(v string) *OutboxMailUpdateOne {
+	_u.mutation.SetPasswordHash(v)
+	return _u
+}
+
+// SetNillablePasswordHash sets the "password_hash" field if the given value is not nil.
+func (_u *OutboxMailUpdateOne) SetNillablePasswordHash(v *string) *OutboxMailUpdateOne {
+	if v != nil {
+		_u.SetPasswordHash(*v)
+	}
+	return _u
+}
+
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (_u *OutboxMailUpdateOne) ClearPasswordHash() *OutboxMailUpdateOne {
+	_u.mutation.ClearPasswordHash()
+	return _u
+}
+
 // Mutation returns the OutboxMailMutation object of the builder.
 func (_u *OutboxMailUpdateOne) Mutation() *OutboxMailMutation {
 	return _u.mutation
@@ -801,6 +847,12 @@ func (_u *OutboxMailUpdateOne) sqlSave(ctx context.Context) (_node *OutboxMail, 
 	}
 	if _u.mutation.PreviousNoticeAtCleared() {
 		_spec.ClearField(outboxmail.FieldPreviousNoticeAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.PasswordHash(); ok {
+		_spec.SetField(outboxmail.FieldPasswordHash, field.TypeString, value)
+	}
+	if _u.mutation.PasswordHashCleared() {
+		_spec.ClearField(outboxmail.FieldPasswordHash, field.TypeString)
 	}
 	_node = &OutboxMail{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -12,12 +12,16 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// EmailVerificationToken is the client for interacting with the EmailVerificationToken builders.
+	EmailVerificationToken *EmailVerificationTokenClient
 	// LoginFailure is the client for interacting with the LoginFailure builders.
 	LoginFailure *LoginFailureClient
 	// OutboxMail is the client for interacting with the OutboxMail builders.
 	OutboxMail *OutboxMailClient
 	// PasswordResetToken is the client for interacting with the PasswordResetToken builders.
 	PasswordResetToken *PasswordResetTokenClient
+	// PendingSignup is the client for interacting with the PendingSignup builders.
+	PendingSignup *PendingSignupClient
 	// ReadinessProbe is the client for interacting with the ReadinessProbe builders.
 	ReadinessProbe *ReadinessProbeClient
 	// User is the client for interacting with the User builders.
@@ -153,9 +157,11 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.EmailVerificationToken = NewEmailVerificationTokenClient(tx.config)
 	tx.LoginFailure = NewLoginFailureClient(tx.config)
 	tx.OutboxMail = NewOutboxMailClient(tx.config)
 	tx.PasswordResetToken = NewPasswordResetTokenClient(tx.config)
+	tx.PendingSignup = NewPendingSignupClient(tx.config)
 	tx.ReadinessProbe = NewReadinessProbeClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 }
@@ -167,7 +173,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: LoginFailure.QueryXXX(), the query will be executed
+// applies a query, for example: EmailVerificationToken.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"latchkey/ent/emailverificationtoken"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/user"
 	"time"
@@ -170,6 +171,21 @@ func (_c *UserCreate) AddResetTokens(v ...*PasswordResetToken) *UserCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddResetTokenIDs(ids...)
+}
+
+// AddVerificationTokenIDs adds the "verification_tokens" edge to the EmailVerificationToken entity by IDs.
+func (_c *UserCreate) AddVerificationTokenIDs(ids ...int) *UserCreate {
+	_c.mutation.AddVerificationTokenIDs(ids...)
+	return _c
+}
+
+// AddVerificationTokens adds the "verification_tokens" edges to the EmailVerificationToken entity.
+func (_c *UserCreate) AddVerificationTokens(v ...*EmailVerificationToken) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddVerificationTokenIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -380,6 +396,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(passwordresettoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.VerificationTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.VerificationTokensTable,
+			Columns: []string{user.VerificationTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailverificationtoken.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

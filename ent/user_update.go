@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"latchkey/ent/emailverificationtoken"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/predicate"
 	"latchkey/ent/user"
@@ -222,6 +223,21 @@ func (_u *UserUpdate) AddResetTokens(v ...*PasswordResetToken) *UserUpdate {
 	return _u.AddResetTokenIDs(ids...)
 }
 
+// AddVerificationTokenIDs adds the "verification_tokens" edge to the EmailVerificationToken entity by IDs.
+func (_u *UserUpdate) AddVerificationTokenIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddVerificationTokenIDs(ids...)
+	return _u
+}
+
+// AddVerificationTokens adds the "verification_tokens" edges to the EmailVerificationToken entity.
+func (_u *UserUpdate) AddVerificationTokens(v ...*EmailVerificationToken) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddVerificationTokenIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -246,6 +262,27 @@ func (_u *UserUpdate) RemoveResetTokens(v ...*PasswordResetToken) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveResetTokenIDs(ids...)
+}
+
+// ClearVerificationTokens clears all "verification_tokens" edges to the EmailVerificationToken entity.
+func (_u *UserUpdate) ClearVerificationTokens() *UserUpdate {
+	_u.mutation.ClearVerificationTokens()
+	return _u
+}
+
+// RemoveVerificationTokenIDs removes the "verification_tokens" edge to EmailVerificationToken entities by IDs.
+func (_u *UserUpdate) RemoveVerificationTokenIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveVerificationTokenIDs(ids...)
+	return _u
+}
+
+// RemoveVerificationTokens removes "verification_tokens" edges to EmailVerificationToken entities.
+func (_u *UserUpdate) RemoveVerificationTokens(v ...*EmailVerificationToken) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveVerificationTokenIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -423,6 +460,51 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(passwordresettoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.VerificationTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.VerificationTokensTable,
+			Columns: []string{user.VerificationTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailverificationtoken.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedVerificationTokensIDs(); len(nodes) > 0 && !_u.mutation.VerificationTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.VerificationTokensTable,
+			Columns: []string{user.VerificationTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailverificationtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.VerificationTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.VerificationTokensTable,
+			Columns: []string{user.VerificationTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailverificationtoken.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -643,6 +725,21 @@ func (_u *UserUpdateOne) AddResetTokens(v ...*PasswordResetToken) *UserUpdateOne
 	return _u.AddResetTokenIDs(ids...)
 }
 
+// AddVerificationTokenIDs adds the "verification_tokens" edge to the EmailVerificationToken entity by IDs.
+func (_u *UserUpdateOne) AddVerificationTokenIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddVerificationTokenIDs(ids...)
+	return _u
+}
+
+// AddVerificationTokens adds the "verification_tokens" edges to the EmailVerificationToken entity.
+func (_u *UserUpdateOne) AddVerificationTokens(v ...*EmailVerificationToken) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddVerificationTokenIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
@@ -667,6 +764,27 @@ func (_u *UserUpdateOne) RemoveResetTokens(v ...*PasswordResetToken) *UserUpdate
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveResetTokenIDs(ids...)
+}
+
+// ClearVerificationTokens clears all "verification_tokens" edges to the EmailVerificationToken entity.
+func (_u *UserUpdateOne) ClearVerificationTokens() *UserUpdateOne {
+	_u.mutation.ClearVerificationTokens()
+	return _u
+}
+
+// RemoveVerificationTokenIDs removes the "verification_tokens" edge to EmailVerificationToken entities by IDs.
+func (_u *UserUpdateOne) RemoveVerificationTokenIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveVerificationTokenIDs(ids...)
+	return _u
+}
+
+// RemoveVerificationTokens removes "verification_tokens" edges to EmailVerificationToken entities.
+func (_u *UserUpdateOne) RemoveVerificationTokens(v ...*EmailVerificationToken) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveVerificationTokenIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -874,6 +992,51 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(passwordresettoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.VerificationTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.VerificationTokensTable,
+			Columns: []string{user.VerificationTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailverificationtoken.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedVerificationTokensIDs(); len(nodes) > 0 && !_u.mutation.VerificationTokensCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.VerificationTokensTable,
+			Columns: []string{user.VerificationTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailverificationtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.VerificationTokensIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.VerificationTokensTable,
+			Columns: []string{user.VerificationTokensColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailverificationtoken.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

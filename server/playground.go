@@ -30,6 +30,26 @@ mutation Register($email: String! = "alice@example.com") {
   }
 }
 
+# SignUp mails a link instead (…/verify-email#token=<token>); VerifyEmail with its
+# token creates the account and signs in. With REGISTRATION=verified, Register is
+# refused and this is the way in. SendVerificationEmail (signed in) mails a link
+# that verifies an account's address.
+mutation SignUp($email: String! = "bob@example.com") {
+  signUp(input: {username: "bob", email: $email, password: "correct horse battery"}) { message }
+}
+
+mutation VerifyEmail($token: String! = "paste the token from the mail") {
+  verifyEmail(input: {token: $token}) {
+    accessToken
+    expiresAt
+    user { id username email emailVerified }
+  }
+}
+
+mutation SendVerificationEmail {
+  sendVerificationEmail { message }
+}
+
 mutation Login($email: String! = "alice@example.com") {
   login(input: {email: $email, password: "correct horse battery"}) {
     accessToken

@@ -201,14 +201,17 @@ func TestReferencedAssetsExist(t *testing.T) {
 // The browser tests find elements by these ids; they are part of the pages' interface.
 func TestStableIDs(t *testing.T) {
 	want := map[string][]string{
-		"/login":           {"login-form", "email", "password", "login-submit", "login-error", "login-notice", "forgot-link", "register-link"},
-		"/register":        {"register-form", "username", "email", "password", "register-submit", "register-error"},
+		"/login": {"login-form", "email", "password", "login-submit", "login-error", "login-notice", "forgot-link", "register-link"},
+		"/register": {"register-form", "username", "email", "password", "register-submit", "register-error",
+			"signup-sent", "signup-message", "signup-email", "resend", "resend-error", "signup-edit"},
+		"/verify-email": {"verify-form", "verify-submit", "verify-error", "verify-status", "verify-links",
+			"username-field", "username", "signup-again"},
 		"/forgot-password": {"forgot-form", "email", "forgot-submit", "forgot-message", "forgot-error"},
 		"/reset-password": {"reset-form", "new-password", "confirm-password", "reset-submit", "reset-error",
 			"reset-status", "request-new-link"},
 		"/account": {"account-user", "change-form", "current-password", "new-password", "confirm-password",
 			"change-submit", "change-error", "change-message", "sign-out", "delete-open", "delete-form",
-			"delete-password", "delete-submit", "delete-error"},
+			"delete-password", "delete-submit", "delete-error", "verify-state", "verify-message", "send-verification"},
 	}
 	for _, p := range pagePaths {
 		t.Run(p, func(t *testing.T) {

@@ -31,7 +31,12 @@ var routes = map[string]string{
 	"/forgot-password": "forgot-password.html",
 	"/reset-password":  "reset-password.html",
 	"/account":         "account.html",
+	"/verify-email":    "verify-email.html",
 }
+
+// noReferrer are the pages a mailed link opens with its token in the address: no request made
+// from them may pass the address on.
+var noReferrer = map[string]bool{"/reset-password": true, "/verify-email": true}
 
 // assetTypes lists the asset kinds we ship; a file of any other kind fails New, so that nothing
 // is ever served with a guessed Content-Type.
@@ -50,6 +55,7 @@ type pageData struct {
 	AppName           string
 	PasswordMinLength int
 	PasswordMaxLength int
+	ResendAfter       int // seconds before the register page offers to send its link again
 }
 
 type asset struct {
@@ -65,15 +71,21 @@ type handler struct {
 
 // New renders the pages once and returns the handler that serves them and their assets.
 // appName is shown in every page; passwordMinLength (1 to PasswordMaxLength) is what the
-// forms check before sending a new password.
-func New(appName string, passwordMinLength int) (http.Handler, error) {
+// forms check before sending a new password; mailInterval is the least time between two mails
+// to one address (RESET_MAIL_MIN_INTERVAL_SECONDS), which the register page waits before it
+// offers to send its link again.
+func New(appName string, passwordMinLength int, mailInterval time.Duration) (http.Handler, error) {
 	if strings.TrimSpace(appName) == "" {
 		return nil, errors.New("web: app name is empty")
 	}
 	if passwordMinLength < 1 || passwordMinLength > PasswordMaxLength {
 		return nil, fmt.Errorf("web: password min length %d is outside 1..%d", passwordMinLength, PasswordMaxLength)
 	}
-	data := pageData{AppName: appName, PasswordMinLength: passwordMinLength, PasswordMaxLength: PasswordMaxLength}
+	if mailInterval < 0 {
+		return nil, fmt.Errorf("web: mail interval %v is negative", mailInterval)
+	}
+	data := pageData{AppName: appName, PasswordMinLength: passwordMinLength, PasswordMaxLength: PasswordMaxLength,
+		ResendAfter: int(mailInterval.Round(time.Second) / time.Second)}
 	h := &handler{pages: make(map[string][]byte, len(routes)), assets: make(map[string]asset)}
 	for route, name := range routes {
 		tmpl, err := template.ParseFS(content, "pages/_partials.tmpl", "pages/"+name)
@@ -113,9 +125,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	header.Set("X-Content-Type-Options", "nosniff")
 	header.Set("Content-Security-Policy", contentSecurityPolicy)
 	header.Set("X-Frame-Options", "DENY")
-	// The reset page may carry its token in the query until its script removes it; no request
-	// made from that page may pass the address on.
-	if r.URL.Path == "/reset-password" {
+	if noReferrer[r.URL.Path] {
 		header.Set("Referrer-Policy", "no-referrer")
 	} else {
 		header.Set("Referrer-Policy", "same-origin")

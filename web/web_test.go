@@ -6,17 +6,18 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"latchkey/web"
 )
 
 const wantCSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'"
 
-var pagePaths = []string{"/", "/login", "/register", "/forgot-password", "/reset-password", "/account"}
+var pagePaths = []string{"/", "/login", "/register", "/forgot-password", "/reset-password", "/account", "/verify-email"}
 
 func newHandler(tb testing.TB) http.Handler {
 	tb.Helper()
-	h, err := web.New("Acme <Keys> & Co", 12)
+	h, err := web.New("Acme <Keys> & Co", 12, 90*time.Second)
 	if err != nil {
 		tb.Fatalf("New: %v", err)
 	}
@@ -56,7 +57,7 @@ func TestNew(t *testing.T) {
 		"ErrMinOverMax":    {"Latchkey", web.PasswordMaxLength + 1, false},
 	} {
 		t.Run(name, func(t *testing.T) {
-			h, err := web.New(tc.appName, tc.min)
+			h, err := web.New(tc.appName, tc.min, time.Minute)
 			if tc.ok && (err != nil || h == nil) {
 				t.Fatalf("New = %v, %v; want a handler", h, err)
 			}
@@ -77,7 +78,7 @@ func TestPages(t *testing.T) {
 				t.Fatalf("status = %d", res.StatusCode)
 			}
 			wantReferrer := "same-origin"
-			if p == "/reset-password" {
+			if p == "/reset-password" || p == "/verify-email" {
 				wantReferrer = "no-referrer"
 			}
 			for k, want := range map[string]string{

@@ -23,6 +23,7 @@ func TestQuickRun(t *testing.T) {
 		"| me |", "| forgotPassword, unknown email |", "| forgotPassword, known email |", "| login |",
 		"| resetPassword |", "| login flood (50 at once) |", "| forgotPassword, known email, slow SMTP |",
 		"| forgotPassword, known and unknown interleaved |", "| … known email |", "| … unknown email |",
+		"| signUp, known and unknown interleaved |",
 		"hashes/s", "| target | measured | verdict |", "mails/s",
 	} {
 		if !strings.Contains(report, want) {

@@ -1,8 +1,9 @@
 // Command loadtest measures a real Latchkey server: it builds cmd/server, runs it as a process
 // of its own on loopback with a fresh SQLite file and a test SMTP server, and reports requests
 // per second, latency percentiles, errors and the server's peak RSS for me, forgotPassword
-// (known and unknown emails, with a fast and with a slow mail server), login, resetPassword and
-// a flood of concurrent logins, beside the raw argon2id hashing rate of the machine.
+// (known and unknown emails, with a fast and with a slow mail server), login, signUp (known and
+// unknown emails), resetPassword and a flood of concurrent logins, beside the raw argon2id
+// hashing rate of the machine.
 //
 //	go run ./cmd/loadtest                      # the documented run (docs/BENCHMARKS.md)
 //	go run ./cmd/loadtest -quick               # a smoke test of every phase, a few seconds each
@@ -250,6 +251,7 @@ func measureAll(ctx context.Context, o options, progress io.Writer) (*report, er
 	logins := l.render(loginBodies(knownA), "")
 	rep.add(m.phase(ctx, phase{name: "login", next: cycle(logins), ok: []byte(`"accessToken":"`)}))
 	rep.ceiling(hashCeiling(o.hashDuration))
+	measureSignUp(ctx, m, rep, outbox, knownA)
 
 	resetTok := resetTokens(fast, frontendURL)
 	resets := make([][]byte, len(resetTok))

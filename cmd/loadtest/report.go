@@ -190,7 +190,7 @@ func (r *report) printTargets(w io.Writer) {
 				f.rps() >= 8000 && f.percentile(99) < 10*time.Millisecond)
 		}
 	}
-	for _, name := range []string{mixedPhase, mixedSlowPhase} {
+	for _, name := range []string{mixedPhase, mixedSlowPhase, signUpMixedPhase} {
 		mixed := r.find(name)
 		if mixed == nil || mixed.groups[1] == nil || mixed.groups[2] == nil {
 			continue

@@ -8,6 +8,18 @@ import (
 	"latchkey/ent"
 )
 
+// The EmailVerificationTokenFunc type is an adapter to allow the use of ordinary
+// function as EmailVerificationToken mutator.
+type EmailVerificationTokenFunc func(context.Context, *ent.EmailVerificationTokenMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f EmailVerificationTokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.EmailVerificationTokenMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EmailVerificationTokenMutation", m)
+}
+
 // The LoginFailureFunc type is an adapter to allow the use of ordinary
 // function as LoginFailure mutator.
 type LoginFailureFunc func(context.Context, *ent.LoginFailureMutation) (ent.Value, error)
@@ -42,6 +54,18 @@ func (f PasswordResetTokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PasswordResetTokenMutation", m)
+}
+
+// The PendingSignupFunc type is an adapter to allow the use of ordinary
+// function as PendingSignup mutator.
+type PendingSignupFunc func(context.Context, *ent.PendingSignupMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PendingSignupFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PendingSignupMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PendingSignupMutation", m)
 }
 
 // The ReadinessProbeFunc type is an adapter to allow the use of ordinary

@@ -9,6 +9,41 @@ import (
 )
 
 var (
+	// EmailVerificationTokensColumns holds the columns for the "email_verification_tokens" table.
+	EmailVerificationTokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "email", Type: field.TypeString, Size: 254},
+		{Name: "token_hash", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// EmailVerificationTokensTable holds the schema information for the "email_verification_tokens" table.
+	EmailVerificationTokensTable = &schema.Table{
+		Name:       "email_verification_tokens",
+		Columns:    EmailVerificationTokensColumns,
+		PrimaryKey: []*schema.Column{EmailVerificationTokensColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "email_verification_tokens_users_verification_tokens",
+				Columns:    []*schema.Column{EmailVerificationTokensColumns[5]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "emailverificationtoken_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{EmailVerificationTokensColumns[5]},
+			},
+			{
+				Name:    "emailverificationtoken_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{EmailVerificationTokensColumns[3]},
+			},
+		},
+	}
 	// LoginFailuresColumns holds the columns for the "login_failures" table.
 	LoginFailuresColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -38,7 +73,7 @@ var (
 	// MailOutboxColumns holds the columns for the "mail_outbox" table.
 	MailOutboxColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"password_reset", "password_changed"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"password_reset", "password_changed", "sign_up", "email_verification"}},
 		{Name: "recipient", Type: field.TypeString, Size: 254},
 		{Name: "username", Type: field.TypeString, Nullable: true},
 		{Name: "requested_at", Type: field.TypeTime},
@@ -51,6 +86,7 @@ var (
 		{Name: "change_count", Type: field.TypeInt, Default: 1},
 		{Name: "last_change_at", Type: field.TypeTime, Nullable: true},
 		{Name: "previous_notice_at", Type: field.TypeTime, Nullable: true},
+		{Name: "password_hash", Type: field.TypeString, Nullable: true},
 	}
 	// MailOutboxTable holds the schema information for the "mail_outbox" table.
 	MailOutboxTable = &schema.Table{
@@ -102,6 +138,32 @@ var (
 			},
 		},
 	}
+	// PendingSignupsColumns holds the columns for the "pending_signups" table.
+	PendingSignupsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "email", Type: field.TypeString, Unique: true, Size: 254},
+		{Name: "username", Type: field.TypeString, Size: 64},
+		{Name: "password_hash", Type: field.TypeString},
+		{Name: "token_hash", Type: field.TypeString, Unique: true, Nullable: true, Size: 64},
+		{Name: "request_id", Type: field.TypeInt},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "last_mail_at", Type: field.TypeTime, Nullable: true},
+		{Name: "mail_window_start", Type: field.TypeTime, Nullable: true},
+		{Name: "mails_in_window", Type: field.TypeInt, Default: 0},
+	}
+	// PendingSignupsTable holds the schema information for the "pending_signups" table.
+	PendingSignupsTable = &schema.Table{
+		Name:       "pending_signups",
+		Columns:    PendingSignupsColumns,
+		PrimaryKey: []*schema.Column{PendingSignupsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "pendingsignup_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{PendingSignupsColumns[6]},
+			},
+		},
+	}
 	// ReadinessProbesColumns holds the columns for the "readiness_probes" table.
 	ReadinessProbesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -137,15 +199,18 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		EmailVerificationTokensTable,
 		LoginFailuresTable,
 		MailOutboxTable,
 		PasswordResetTokensTable,
+		PendingSignupsTable,
 		ReadinessProbesTable,
 		UsersTable,
 	}
 )
 
 func init() {
+	EmailVerificationTokensTable.ForeignKeys[0].RefTable = UsersTable
 	MailOutboxTable.Annotation = &entsql.Annotation{
 		Table: "mail_outbox",
 	}

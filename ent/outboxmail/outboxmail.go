@@ -40,6 +40,8 @@ const (
 	FieldLastChangeAt = "last_change_at"
 	// FieldPreviousNoticeAt holds the string denoting the previous_notice_at field in the database.
 	FieldPreviousNoticeAt = "previous_notice_at"
+	// FieldPasswordHash holds the string denoting the password_hash field in the database.
+	FieldPasswordHash = "password_hash"
 	// Table holds the table name of the outboxmail in the database.
 	Table = "mail_outbox"
 )
@@ -60,6 +62,7 @@ var Columns = []string{
 	FieldChangeCount,
 	FieldLastChangeAt,
 	FieldPreviousNoticeAt,
+	FieldPasswordHash,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -98,8 +101,10 @@ type Kind string
 
 // Kind values.
 const (
-	KindPasswordReset   Kind = "password_reset"
-	KindPasswordChanged Kind = "password_changed"
+	KindPasswordReset     Kind = "password_reset"
+	KindPasswordChanged   Kind = "password_changed"
+	KindSignUp            Kind = "sign_up"
+	KindEmailVerification Kind = "email_verification"
 )
 
 func (k Kind) String() string {
@@ -109,7 +114,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindPasswordReset, KindPasswordChanged:
+	case KindPasswordReset, KindPasswordChanged, KindSignUp, KindEmailVerification:
 		return nil
 	default:
 		return fmt.Errorf("outboxmail: invalid enum value for kind field: %q", k)
@@ -187,4 +192,9 @@ func ByLastChangeAt(opts ...sql.OrderTermOption) OrderOption {
 // ByPreviousNoticeAt orders the results by the previous_notice_at field.
 func ByPreviousNoticeAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPreviousNoticeAt, opts...).ToFunc()
+}
+
+// ByPasswordHash orders the results by the password_hash field.
+func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPasswordHash, opts...).ToFunc()
 }

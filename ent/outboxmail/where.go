@@ -114,6 +114,11 @@ func PreviousNoticeAt(v time.Time) predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldEQ(FieldPreviousNoticeAt, v))
 }
 
+// PasswordHash applies equality check predicate on the "password_hash" field. It's identical to PasswordHashEQ.
+func PasswordHash(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldPasswordHash, v))
+}
+
 // KindEQ applies the EQ predicate on the "kind" field.
 func KindEQ(v Kind) predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldEQ(FieldKind, v))
@@ -717,6 +722,81 @@ func PreviousNoticeAtIsNil() predicate.OutboxMail {
 // PreviousNoticeAtNotNil applies the NotNil predicate on the "previous_notice_at" field.
 func PreviousNoticeAtNotNil() predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldNotNull(FieldPreviousNoticeAt))
+}
+
+// PasswordHashEQ applies the EQ predicate on the "password_hash" field.
+func PasswordHashEQ(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldPasswordHash, v))
+}
+
+// PasswordHashNEQ applies the NEQ predicate on the "password_hash" field.
+func PasswordHashNEQ(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNEQ(FieldPasswordHash, v))
+}
+
+// PasswordHashIn applies the In predicate on the "password_hash" field.
+func PasswordHashIn(vs ...string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldIn(FieldPasswordHash, vs...))
+}
+
+// PasswordHashNotIn applies the NotIn predicate on the "password_hash" field.
+func PasswordHashNotIn(vs ...string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNotIn(FieldPasswordHash, vs...))
+}
+
+// PasswordHashGT applies the GT predicate on the "password_hash" field.
+func PasswordHashGT(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGT(FieldPasswordHash, v))
+}
+
+// PasswordHashGTE applies the GTE predicate on the "password_hash" field.
+func PasswordHashGTE(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGTE(FieldPasswordHash, v))
+}
+
+// PasswordHashLT applies the LT predicate on the "password_hash" field.
+func PasswordHashLT(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLT(FieldPasswordHash, v))
+}
+
+// PasswordHashLTE applies the LTE predicate on the "password_hash" field.
+func PasswordHashLTE(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLTE(FieldPasswordHash, v))
+}
+
+// PasswordHashContains applies the Contains predicate on the "password_hash" field.
+func PasswordHashContains(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldContains(FieldPasswordHash, v))
+}
+
+// PasswordHashHasPrefix applies the HasPrefix predicate on the "password_hash" field.
+func PasswordHashHasPrefix(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldHasPrefix(FieldPasswordHash, v))
+}
+
+// PasswordHashHasSuffix applies the HasSuffix predicate on the "password_hash" field.
+func PasswordHashHasSuffix(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldHasSuffix(FieldPasswordHash, v))
+}
+
+// PasswordHashIsNil applies the IsNil predicate on the "password_hash" field.
+func PasswordHashIsNil() predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldIsNull(FieldPasswordHash))
+}
+
+// PasswordHashNotNil applies the NotNil predicate on the "password_hash" field.
+func PasswordHashNotNil() predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNotNull(FieldPasswordHash))
+}
+
+// PasswordHashEqualFold applies the EqualFold predicate on the "password_hash" field.
+func PasswordHashEqualFold(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEqualFold(FieldPasswordHash, v))
+}
+
+// PasswordHashContainsFold applies the ContainsFold predicate on the "password_hash" field.
+func PasswordHashContainsFold(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldContainsFold(FieldPasswordHash, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// EmailVerificationToken is the predicate function for emailverificationtoken builders.
+type EmailVerificationToken func(*sql.Selector)
+
 // LoginFailure is the predicate function for loginfailure builders.
 type LoginFailure func(*sql.Selector)
 
@@ -14,6 +17,9 @@ type OutboxMail func(*sql.Selector)
 
 // PasswordResetToken is the predicate function for passwordresettoken builders.
 type PasswordResetToken func(*sql.Selector)
+
+// PendingSignup is the predicate function for pendingsignup builders.
+type PendingSignup func(*sql.Selector)
 
 // ReadinessProbe is the predicate function for readinessprobe builders.
 type ReadinessProbe func(*sql.Selector)

@@ -3,9 +3,11 @@
 package runtime
 
 import (
+	"latchkey/ent/emailverificationtoken"
 	"latchkey/ent/loginfailure"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
+	"latchkey/ent/pendingsignup"
 	"latchkey/ent/schema"
 	"latchkey/ent/user"
 	"time"
@@ -15,6 +17,48 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	emailverificationtokenFields := schema.EmailVerificationToken{}.Fields()
+	_ = emailverificationtokenFields
+	// emailverificationtokenDescEmail is the schema descriptor for email field.
+	emailverificationtokenDescEmail := emailverificationtokenFields[1].Descriptor()
+	// emailverificationtoken.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	emailverificationtoken.EmailValidator = func() func(string) error {
+		validators := emailverificationtokenDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// emailverificationtokenDescTokenHash is the schema descriptor for token_hash field.
+	emailverificationtokenDescTokenHash := emailverificationtokenFields[2].Descriptor()
+	// emailverificationtoken.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	emailverificationtoken.TokenHashValidator = func() func(string) error {
+		validators := emailverificationtokenDescTokenHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(token_hash string) error {
+			for _, fn := range fns {
+				if err := fn(token_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// emailverificationtokenDescCreatedAt is the schema descriptor for created_at field.
+	emailverificationtokenDescCreatedAt := emailverificationtokenFields[4].Descriptor()
+	// emailverificationtoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	emailverificationtoken.DefaultCreatedAt = emailverificationtokenDescCreatedAt.Default.(func() time.Time)
 	loginfailureFields := schema.LoginFailure{}.Fields()
 	_ = loginfailureFields
 	// loginfailureDescKey is the schema descriptor for key field.
@@ -131,6 +175,72 @@ func init() {
 	passwordresettokenDescCreatedAt := passwordresettokenFields[3].Descriptor()
 	// passwordresettoken.DefaultCreatedAt holds the default value on creation for the created_at field.
 	passwordresettoken.DefaultCreatedAt = passwordresettokenDescCreatedAt.Default.(func() time.Time)
+	pendingsignupFields := schema.PendingSignup{}.Fields()
+	_ = pendingsignupFields
+	// pendingsignupDescEmail is the schema descriptor for email field.
+	pendingsignupDescEmail := pendingsignupFields[0].Descriptor()
+	// pendingsignup.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	pendingsignup.EmailValidator = func() func(string) error {
+		validators := pendingsignupDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// pendingsignupDescUsername is the schema descriptor for username field.
+	pendingsignupDescUsername := pendingsignupFields[1].Descriptor()
+	// pendingsignup.UsernameValidator is a validator for the "username" field. It is called by the builders before save.
+	pendingsignup.UsernameValidator = func() func(string) error {
+		validators := pendingsignupDescUsername.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(username string) error {
+			for _, fn := range fns {
+				if err := fn(username); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// pendingsignupDescPasswordHash is the schema descriptor for password_hash field.
+	pendingsignupDescPasswordHash := pendingsignupFields[2].Descriptor()
+	// pendingsignup.PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
+	pendingsignup.PasswordHashValidator = pendingsignupDescPasswordHash.Validators[0].(func(string) error)
+	// pendingsignupDescTokenHash is the schema descriptor for token_hash field.
+	pendingsignupDescTokenHash := pendingsignupFields[3].Descriptor()
+	// pendingsignup.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	pendingsignup.TokenHashValidator = func() func(string) error {
+		validators := pendingsignupDescTokenHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(token_hash string) error {
+			for _, fn := range fns {
+				if err := fn(token_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// pendingsignupDescMailsInWindow is the schema descriptor for mails_in_window field.
+	pendingsignupDescMailsInWindow := pendingsignupFields[8].Descriptor()
+	// pendingsignup.DefaultMailsInWindow holds the default value on creation for the mails_in_window field.
+	pendingsignup.DefaultMailsInWindow = pendingsignupDescMailsInWindow.Default.(int)
+	// pendingsignup.MailsInWindowValidator is a validator for the "mails_in_window" field. It is called by the builders before save.
+	pendingsignup.MailsInWindowValidator = pendingsignupDescMailsInWindow.Validators[0].(func(int) error)
 	userHooks := schema.User{}.Hooks()
 	user.Hooks[0] = userHooks[0]
 	userFields := schema.User{}.Fields()

@@ -9,7 +9,7 @@ import (
 )
 
 // OutboxMail is a mail waiting to be sent, written in the transaction of the request that asked
-// for it so that a crash cannot lose it. It never holds a reset token: the worker makes one.
+// for it so that a crash cannot lose it. It never holds a token: the worker makes one.
 type OutboxMail struct {
 	ent.Schema
 }
@@ -22,7 +22,7 @@ func (OutboxMail) Annotations() []schema.Annotation {
 // Fields of the OutboxMail.
 func (OutboxMail) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("kind").Values("password_reset", "password_changed"),
+		field.Enum("kind").Values("password_reset", "password_changed", "sign_up", "email_verification"),
 		field.String("recipient").NotEmpty().MaxLen(254),
 		field.String("username").Optional(),
 		field.Time("requested_at").Default(utcNow).Immutable(),
@@ -39,6 +39,8 @@ func (OutboxMail) Fields() []ent.Field {
 		field.Int("change_count").Default(1).Positive(),
 		field.Time("last_change_at").Optional().Nillable(),
 		field.Time("previous_notice_at").Optional().Nillable(),
+		// A sign-up: the argon2id hash of the password it chose (never the password).
+		field.String("password_hash").Optional().Sensitive(),
 	}
 }
 

@@ -53,6 +53,8 @@ func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("reset_tokens", PasswordResetToken.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("verification_tokens", EmailVerificationToken.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

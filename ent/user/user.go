@@ -41,6 +41,8 @@ const (
 	FieldEmailVerified = "email_verified"
 	// EdgeResetTokens holds the string denoting the reset_tokens edge name in mutations.
 	EdgeResetTokens = "reset_tokens"
+	// EdgeVerificationTokens holds the string denoting the verification_tokens edge name in mutations.
+	EdgeVerificationTokens = "verification_tokens"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// ResetTokensTable is the table that holds the reset_tokens relation/edge.
@@ -50,6 +52,13 @@ const (
 	ResetTokensInverseTable = "password_reset_tokens"
 	// ResetTokensColumn is the table column denoting the reset_tokens relation/edge.
 	ResetTokensColumn = "user_id"
+	// VerificationTokensTable is the table that holds the verification_tokens relation/edge.
+	VerificationTokensTable = "email_verification_tokens"
+	// VerificationTokensInverseTable is the table name for the EmailVerificationToken entity.
+	// It exists in this package in order to avoid circular dependency with the "emailverificationtoken" package.
+	VerificationTokensInverseTable = "email_verification_tokens"
+	// VerificationTokensColumn is the table column denoting the verification_tokens relation/edge.
+	VerificationTokensColumn = "user_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -193,10 +202,31 @@ func ByResetTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newResetTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByVerificationTokensCount orders the results by verification_tokens count.
+func ByVerificationTokensCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newVerificationTokensStep(), opts...)
+	}
+}
+
+// ByVerificationTokens orders the results by verification_tokens terms.
+func ByVerificationTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newVerificationTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newResetTokensStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ResetTokensInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ResetTokensTable, ResetTokensColumn),
+	)
+}
+func newVerificationTokensStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(VerificationTokensInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, VerificationTokensTable, VerificationTokensColumn),
 	)
 }

@@ -718,6 +718,29 @@ func HasResetTokensWith(preds ...predicate.PasswordResetToken) predicate.User {
 	})
 }
 
+// HasVerificationTokens applies the HasEdge predicate on the "verification_tokens" edge.
+func HasVerificationTokens() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, VerificationTokensTable, VerificationTokensColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasVerificationTokensWith applies the HasEdge predicate on the "verification_tokens" edge with a given conditions (other predicates).
+func HasVerificationTokensWith(preds ...predicate.EmailVerificationToken) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newVerificationTokensStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.User) predicate.User {
 	return predicate.User(sql.AndPredicates(predicates...))

@@ -111,3 +111,11 @@ type User struct {
 	// Whether the owner has shown they read mail at this address: by a verification link or a completed password reset.
 	EmailVerified bool `json:"emailVerified"`
 }
+
+// The token of a verification link, from a sign-up or from sendVerificationEmail.
+type VerifyEmailInput struct {
+	// The token from the link (`/verify-email#token=…`).
+	Token string `json:"token"`
+	// A username to use instead of the one chosen at sign-up, for when that one was taken since: verifyEmail then fails with BAD_USER_INPUT on `username` and leaves the link unspent.
+	Username *string `json:"username,omitempty"`
+}

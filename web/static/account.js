@@ -12,6 +12,8 @@ import {
   signOut,
   updateUser,
 } from "./app.js";
+// The address's verification block keeps to its own module.
+import "./account-verify.js";
 
 const ME = "query Me { me { id username email createdAt } }";
 const CHANGE = `mutation ChangePassword($input: ChangePasswordInput!) {

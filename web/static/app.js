@@ -100,8 +100,11 @@ export function errorText(error) {
       return error.message;
     case "INVALID_RESET_TOKEN":
       return "This reset link is invalid or has expired.";
+    case "INVALID_VERIFICATION_TOKEN":
+      return "This link is invalid or has expired.";
     case "BAD_USER_INPUT":
     case "UNAUTHENTICATED":
+    case "FORBIDDEN":
       if (error.message) return error.message;
       break;
   }

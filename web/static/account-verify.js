@@ -1,0 +1,41 @@
+// The account page's "Email address" block: whether the address is verified, and a button that
+// mails a link to verify it. Imported by account.js, which guards the page with the session.
+import { byId, errorText, getSession, gql, queryFlag, showText } from "./app.js";
+
+const STATUS = "query EmailStatus { me { email emailVerified } }";
+const SEND = "mutation SendVerificationEmail { sendVerificationEmail { message } }";
+
+const state = byId("verify-state");
+const message = byId("verify-message");
+const sendError = byId("verify-send-error");
+const send = byId("send-verification");
+// A second request sooner than this after the first sends nothing, so the button waits as long.
+const resendAfter = Number(send.dataset.resendAfter) || 0;
+
+function showStatus({ email, emailVerified }) {
+  state.textContent = emailVerified
+    ? `${email} is verified.`
+    : `${email} is not verified yet. A link mailed there proves the mailbox is yours.`;
+  send.hidden = emailVerified;
+}
+
+if (getSession()) {
+  if (queryFlag("verified")) showText(message, "Your email address is verified.");
+  gql(STATUS, {}, { auth: true })
+    .then(({ me }) => showStatus(me))
+    .catch(() => {});
+}
+
+send.addEventListener("click", async () => {
+  send.disabled = true;
+  showText(sendError, "");
+  showText(message, "");
+  try {
+    const data = await gql(SEND, {}, { auth: true });
+    showText(message, data.sendVerificationEmail.message);
+    setTimeout(() => (send.disabled = false), resendAfter * 1000);
+  } catch (err) {
+    showText(sendError, errorText(err));
+    send.disabled = false;
+  }
+});

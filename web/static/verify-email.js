@@ -1,0 +1,69 @@
+import { SESSION_FIELDS, bindForm, byId, gql, lockForm, saveSession, showText } from "./app.js";
+
+const VERIFY = `mutation VerifyEmail($input: VerifyEmailInput!) { verifyEmail(input: $input) { ${SESSION_FIELDS} } }`;
+
+// The server's one message for an unknown, used or expired token; any other is shown as it is.
+const INVALID = "Invalid or expired verification link";
+
+const form = byId("verify-form");
+const status = byId("verify-status");
+const usernameField = byId("username-field");
+
+// The link in the email carries the token in the fragment, which never reaches a server. It
+// leaves the address bar at once, so that it stays out of history, bookmarks and screenshots.
+function takeToken() {
+  const token = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (location.hash || location.search) history.replaceState(null, "", location.pathname);
+  return (token || "").trim();
+}
+
+// showProblem says why the link cannot be used, with the ways on, and locks the form.
+function showProblem(text) {
+  status.classList.add("error");
+  showText(status, text);
+  byId("verify-links").hidden = false;
+  byId("verify-lead").hidden = true;
+  lockForm(form, true);
+  byId("signup-again").focus();
+}
+
+const token = takeToken();
+
+// Pasting a link into this tab changes only the fragment, which loads nothing; start over.
+addEventListener("hashchange", () => location.reload());
+
+// The person presses the button: a mail scanner that opens the link, scripts and all, does not,
+// and so does not spend the link before its owner can.
+bindForm(form, {
+  submit: byId("verify-submit"),
+  error: byId("verify-error"),
+  async onSubmit({ username }) {
+    const input = username ? { token, username } : { token };
+    let data;
+    try {
+      data = await gql(VERIFY, { input });
+    } catch (err) {
+      if (err.code === "INVALID_VERIFICATION_TOKEN") {
+        showProblem(
+          !err.message || err.message === INVALID
+            ? "This link is invalid, used or has expired. Sign up again for a new one, or sign in if your account exists."
+            : err.message,
+        );
+        return;
+      }
+      if (err.code === "BAD_USER_INPUT" && err.field === "username") {
+        usernameField.hidden = false;
+        byId("username").required = true;
+      }
+      throw err;
+    }
+    saveSession(data.verifyEmail);
+    location.assign("/account?verified=1");
+  },
+});
+
+if (!token) {
+  showProblem("This link is incomplete. Open the link from your email again, or sign up again.");
+} else {
+  byId("verify-submit").focus();
+}
