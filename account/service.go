@@ -11,6 +11,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"latchkey/ent"
+	"latchkey/keyset"
 )
 
 // Mailer sends the product's emails. The email package satisfies it.
@@ -33,8 +34,10 @@ func (noObserver) RateLimited(string)       {}
 
 // Config holds the settings the rules depend on.
 type Config struct {
-	SecretKey      []byte
-	Algorithm      string // HS256, HS384 or HS512
+	SecretKey []byte
+	Algorithm string // HS256, HS384 or HS512 (keyed by SecretKey), EdDSA or ES256 (by SigningKeys)
+	// SigningKeys sign access tokens with EdDSA or ES256: the first signs, all verify. Nil with HS*.
+	SigningKeys    *keyset.Set
 	Issuer         string // also the audience: tokens are only for this server
 	AccessTokenTTL time.Duration
 	ResetTokenTTL  time.Duration
@@ -83,6 +86,7 @@ type Service struct {
 	failures *failureStore
 
 	sharedDown  outage // Config.Limiter failed: limiter stands in
+	signer      *tokenSigner
 	tokenParser *jwt.Parser
 	verified    verifiedTokens // access tokens that passed every check
 	currentUser *ent.UserByID  // reads what CurrentUser returns
@@ -94,7 +98,8 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 	if len(cfg.SecretKey) < 32 {
 		return nil, fmt.Errorf("account: secret key must be at least 32 bytes")
 	}
-	if _, err := signingMethod(cfg.Algorithm); err != nil {
+	signer, err := newTokenSigner(cfg)
+	if err != nil {
 		return nil, err
 	}
 	if db == nil {
@@ -132,6 +137,7 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 		mailer:  mailer,
 		log:     log,
 		limiter: newRateLimiter(cfg.Now),
+		signer:  signer,
 
 		currentUser: db.User.ByID(currentUserColumns...),
 	}
