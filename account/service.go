@@ -34,10 +34,8 @@ func (noObserver) RateLimited(string)       {}
 
 // Config holds the settings the rules depend on.
 type Config struct {
-	SecretKey []byte
-	Algorithm string // HS256, HS384 or HS512 (keyed by SecretKey), EdDSA or ES256 (by SigningKeys)
-	// SigningKeys sign access tokens with EdDSA or ES256: the first signs, all verify. Nil with HS*.
-	SigningKeys    *keyset.Set
+	SecretKey      []byte
+	Algorithm      string // HS256, HS384 or HS512 (keyed by SecretKey); EdDSA or ES256 (SigningKeys)
 	Issuer         string // also the audience: tokens are only for this server
 	AccessTokenTTL time.Duration
 	ResetTokenTTL  time.Duration
@@ -62,6 +60,9 @@ type Config struct {
 	Now        func() time.Time // defaults to time.Now
 	Argon2     Argon2Params     // defaults to DefaultArgon2Params
 	HashLimits HashLimits       // concurrent argon2id computations and their queue
+
+	// SigningKeys sign access tokens with EdDSA or ES256: the first signs, all verify. Nil with HS*.
+	SigningKeys *keyset.Set
 }
 
 // Registration says how accounts are created.

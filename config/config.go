@@ -34,8 +34,9 @@ type Config struct {
 	RedisURL    string // empty: per-IP limits per replica
 	AutoMigrate bool
 
-	SecretKeyGenerated bool   // SECRET_KEY was unset and Account.SecretKey is random
-	SigningKeysFile    string // where Account.SigningKeys were read; "" with HS*
+	SecretKeyGenerated bool // SECRET_KEY was unset and Account.SecretKey is random
+
+	SigningKeysFile string // where Account.SigningKeys were read; "" with HS*
 }
 
 // HTTP is how the server listens and whom it believes. Its consumers are several (the routes,

@@ -206,9 +206,9 @@ func TestLoadEveryVariable(t *testing.T) {
 		AppName:     "Acme Accounts",
 		AppEnv:      "production",
 		RedisURL:    "redis://cache.example.com:6379/2",
-		AutoMigrate:     true,
-		SigningKeysFile: keysFile,
+		AutoMigrate: true,
 	}
+	want.SigningKeysFile = keysFile
 	if got := mustLoad(t, vars); !reflect.DeepEqual(got, want) {
 		t.Errorf("\n got %+v\nwant %+v", got, want)
 	}

@@ -118,9 +118,6 @@ func publicKeyAsSecret(tb testing.TB, env *apptest.Env, issued, kid string, pub 
 		point, _ := ec.Bytes()
 		forms["Point"] = point
 	}
-	if ed, ok := pub.(ed25519.PublicKey); ok {
-		forms["RawKey"] = ed
-	}
 	out := map[string]string{}
 	for name, secret := range forms {
 		out[name] = withKid(tb, jwt.SigningMethodHS256, secret, issued, kid)
