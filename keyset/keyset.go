@@ -38,12 +38,34 @@ type Key struct {
 // Public is the key's public half.
 func (k Key) Public() crypto.PublicKey { return k.Private.Public() }
 
+// String names the key by its id, so that printing one never prints its private half.
+func (k Key) String() string { return "key " + k.ID }
+
+// GoString is String, for %#v.
+func (k Key) GoString() string { return k.String() }
+
 // Set is the keys of one algorithm; the first signs, every one verifies.
 type Set struct {
 	alg  string
 	keys []Key
 	byID map[string]crypto.PublicKey
 	jwks []byte
+}
+
+// String says what the set holds, never the keys themselves.
+func (s *Set) String() string {
+	return fmt.Sprintf("%s keys %v, %s signs", s.alg, s.ids(), s.keys[0].ID)
+}
+
+// GoString is String, for %#v.
+func (s *Set) GoString() string { return s.String() }
+
+func (s *Set) ids() []string {
+	ids := make([]string, len(s.keys))
+	for i, k := range s.keys {
+		ids[i] = k.ID
+	}
+	return ids
 }
 
 // Algorithm is EdDSA or ES256.

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -254,5 +255,30 @@ func TestLoad(t *testing.T) {
 				t.Fatalf("Load error = %v, want %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestPrintingHidesPrivateKeys: a set or key that ends up in a log line or a test failure shows
+// its ids, never the private key.
+func TestPrintingHidesPrivateKeys(t *testing.T) {
+	k := generate(t, keyset.EdDSA).(ed25519.PrivateKey)
+	set, err := keyset.Parse(keyset.EdDSA, pemOf(t, k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := k.Seed()
+	holder := struct{ Keys *keyset.Set }{set}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		for _, v := range []any{set, set.Keys(), set.Signer(), holder} {
+			out := fmt.Sprintf(format, v)
+			for _, secret := range []string{strings.Trim(fmt.Sprint(seed), "[]"), fmt.Sprintf("%x", seed), base64.StdEncoding.EncodeToString(seed)} {
+				if strings.Contains(out, secret) {
+					t.Errorf("Sprintf(%q, %T) shows the private key: %s", format, v, out)
+				}
+			}
+			if !strings.Contains(out, set.Signer().ID) {
+				t.Errorf("Sprintf(%q, %T) = %s, want the kid", format, v, out)
+			}
+		}
 	}
 }
