@@ -11,6 +11,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"latchkey/ent"
+	"latchkey/keyset"
 )
 
 // Mailer sends the product's emails. The email package satisfies it.
@@ -35,7 +36,7 @@ func (noObserver) RateLimited(string)       {}
 // Config holds the settings the rules depend on.
 type Config struct {
 	SecretKey      []byte
-	Algorithm      string // HS256, HS384 or HS512
+	Algorithm      string // HS256, HS384 or HS512 (keyed by SecretKey); EdDSA or ES256 (SigningKeys)
 	Issuer         string // also the audience: tokens are only for this server
 	AccessTokenTTL time.Duration
 	ResetTokenTTL  time.Duration
@@ -60,6 +61,9 @@ type Config struct {
 	Now        func() time.Time // defaults to time.Now
 	Argon2     Argon2Params     // defaults to DefaultArgon2Params
 	HashLimits HashLimits       // concurrent argon2id computations and their queue
+
+	// SigningKeys sign access tokens with EdDSA or ES256: the first signs, all verify. Nil with HS*.
+	SigningKeys *keyset.Set
 }
 
 // Registration says how accounts are created.
@@ -84,6 +88,7 @@ type Service struct {
 	failures *failureStore
 
 	sharedDown  outage // Config.Limiter failed: limiter stands in
+	signer      *tokenSigner
 	tokenParser *jwt.Parser
 	verified    verifiedTokens // access tokens that passed every check
 	currentUser *ent.UserByID  // reads what CurrentUser returns
@@ -95,7 +100,8 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 	if len(cfg.SecretKey) < 32 {
 		return nil, fmt.Errorf("account: secret key must be at least 32 bytes")
 	}
-	if _, err := signingMethod(cfg.Algorithm); err != nil {
+	signer, err := newTokenSigner(cfg)
+	if err != nil {
 		return nil, err
 	}
 	if db == nil {
@@ -133,6 +139,7 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 		mailer:  mailer,
 		log:     log,
 		limiter: newRateLimiter(cfg.Now),
+		signer:  signer,
 
 		currentUser: db.User.ByID(currentUserColumns...),
 	}

@@ -27,20 +27,7 @@ type accessClaims struct {
 	SessionVersion int `json:"sv"`
 }
 
-func signingMethod(alg string) (jwt.SigningMethod, error) {
-	switch alg {
-	case "HS256":
-		return jwt.SigningMethodHS256, nil
-	case "HS384":
-		return jwt.SigningMethodHS384, nil
-	case "HS512":
-		return jwt.SigningMethodHS512, nil
-	}
-	return nil, fmt.Errorf("account: unsupported algorithm %q", alg)
-}
-
 func (s *Service) issueSession(u *ent.User) (*Session, error) {
-	method, _ := signingMethod(s.cfg.Algorithm)
 	now := s.now()
 	exp := now.Add(s.cfg.AccessTokenTTL).Truncate(time.Second)
 	claims := accessClaims{
@@ -53,7 +40,7 @@ func (s *Service) issueSession(u *ent.User) (*Session, error) {
 		},
 		SessionVersion: u.SessionVersion,
 	}
-	signed, err := jwt.NewWithClaims(method, claims).SignedString(s.cfg.SecretKey)
+	signed, err := s.signer.sign(claims)
 	if err != nil {
 		return nil, fmt.Errorf("sign token: %w", err)
 	}
@@ -73,16 +60,15 @@ func (s *Service) newTokenParser() *jwt.Parser {
 	)
 }
 
-func (s *Service) signingKey(*jwt.Token) (any, error) { return s.cfg.SecretKey, nil }
-
 // maxTokenLen bounds what the parser is given; our tokens are a few hundred bytes.
 const maxTokenLen = 4096
 
 // lifetimeLeeway allows for an issuer whose second ticked over between iat and exp.
 const lifetimeLeeway = time.Minute
 
-// parseAccessToken checks signature, algorithm, expiry, issuer and audience, and that the token
-// looks exactly like one we issue: no crit header (we understand no extension, RFC 7515 §4.1.11),
+// parseAccessToken checks signature (with the key the kid names, for EdDSA and ES256), algorithm,
+// expiry, issuer and audience, and that the token looks exactly like one we issue: one spelling
+// of the signature, no crit header (we understand no extension, RFC 7515 §4.1.11),
 // an iat, a lifetime within ACCESS_TOKEN_EXPIRE_MINUTES, and sub spelled as strconv.Itoa spells
 // an id. So even a token signed with our key cannot outlive the setting, and each user has one
 // spelling of sub.
@@ -91,8 +77,8 @@ func (s *Service) parseAccessToken(token string) (*accessClaims, error) {
 		return nil, errUnauthenticated
 	}
 	var claims accessClaims
-	parsed, err := s.tokenParser.ParseWithClaims(token, &claims, s.signingKey)
-	if err != nil {
+	parsed, err := s.tokenParser.ParseWithClaims(token, &claims, s.signer.key)
+	if err != nil || !s.signer.canonical(parsed.Signature) {
 		return nil, errUnauthenticated
 	}
 	if _, ok := parsed.Header["crit"]; ok {

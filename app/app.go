@@ -109,11 +109,20 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		Metrics:        m,
 		CORSOrigins:    cfg.HTTP.CORSAllowedOrigins,
 		RequestTimeout: cfg.HTTP.RequestTimeout,
+		JWKS:           publishedKeys(cfg),
 	})
 	if cfg.HTTP.MetricsAddr != "" {
 		a.Metrics = server.NewMetrics(m, cfg.HTTP.DebugPprof)
 	}
 	return a, nil
+}
+
+// publishedKeys is what /.well-known/jwks.json serves: nothing with HS*, whose key is secret.
+func publishedKeys(cfg *config.Config) []byte {
+	if cfg.Account.SigningKeys == nil {
+		return nil
+	}
+	return cfg.Account.SigningKeys.JWKS()
 }
 
 // startReadiness probes what /readyz answers for: the database, with a write, and the mail worker.

@@ -3,10 +3,12 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +35,8 @@ type Config struct {
 	AutoMigrate bool
 
 	SecretKeyGenerated bool // SECRET_KEY was unset and Account.SecretKey is random
+
+	SigningKeysFile string // where Account.SigningKeys were read; "" with HS*
 }
 
 // HTTP is how the server listens and whom it believes. Its consumers are several (the routes,
@@ -86,13 +90,41 @@ func (c *Config) checkProduction(l *loader) {
 		return
 	}
 	if c.SecretKeyGenerated {
-		l.fail("SECRET_KEY", "must be set when APP_ENV=production, or every restart signs everyone out")
+		l.fail("SECRET_KEY", "must be set when APP_ENV=production, or every restart "+c.secretKeyLoss())
 	} else if problem := weakKey(string(c.Account.SecretKey)); problem != "" {
 		l.fail("SECRET_KEY", problem+" (APP_ENV=production); generate one with openssl rand -hex 32")
 	}
 	if c.MailToLog() {
 		l.fail("MAIL_SERVER", "must be set when APP_ENV=production, or reset mails only reach the log")
 	}
+}
+
+// secretKeyLoss is what a random SECRET_KEY costs at each restart. With EdDSA or ES256 it still
+// keys device tokens and the login throttles' records, which replicas share in the database.
+func (c *Config) secretKeyLoss() string {
+	if c.Account.SigningKeys != nil {
+		return "invalidates device tokens and login throttle records, and replicas disagree on them"
+	}
+	return "signs everyone out"
+}
+
+func (c *Config) secretKeyKeeps() string {
+	if c.Account.SigningKeys != nil {
+		return "device tokens"
+	}
+	return "tokens"
+}
+
+// signingKeysFileWarning speaks of a key file that users other than the server's may read.
+func (c *Config) signingKeysFileWarning() string {
+	if c.SigningKeysFile == "" {
+		return ""
+	}
+	fi, err := os.Stat(c.SigningKeysFile)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("SIGNING_KEYS_FILE %s is readable by other users (mode %04o): chmod 600 it", c.SigningKeysFile, fi.Mode().Perm())
 }
 
 // Production reports whether APP_ENV is production.
@@ -118,7 +150,10 @@ func (c *Config) Level() slog.Level {
 func (c *Config) Warnings() []string {
 	var w []string
 	if c.SecretKeyGenerated {
-		w = append(w, "SECRET_KEY is not set: a random key was generated, tokens will not survive a restart")
+		w = append(w, "SECRET_KEY is not set: a random key was generated, "+c.secretKeyKeeps()+" will not survive a restart")
+	}
+	if w2 := c.signingKeysFileWarning(); w2 != "" {
+		w = append(w, w2)
 	}
 	if problem := weakKey(string(c.Account.SecretKey)); problem != "" && !c.SecretKeyGenerated {
 		w = append(w, "SECRET_KEY "+problem+": APP_ENV=production will refuse it")

@@ -9,6 +9,7 @@ import (
 
 	"latchkey/account"
 	"latchkey/database"
+	"latchkey/keyset"
 )
 
 // field is one setting's parser bound to the place in a Config that it fills.
@@ -100,6 +101,23 @@ func autoMigrate(dst *bool, db *database.URL) field {
 	parse := func(l *loader, name string) bool { return l.autoMigrate(name, db.Dialect) }
 	return value[bool]{dst, parse, slog.BoolValue}
 }
+
+// signingKeysField fills the key file's path and its keys, read for the algorithm of the row before.
+type signingKeysField struct {
+	path *string
+	keys **keyset.Set
+	alg  *string
+}
+
+func signingKeys(path *string, keys **keyset.Set, alg *string) field {
+	return signingKeysField{path, keys, alg}
+}
+
+func (f signingKeysField) load(l *loader, name string) {
+	*f.path, *f.keys = l.signingKeys(name, *f.alg)
+}
+func (f signingKeysField) show() slog.Value { return slog.StringValue(*f.path) }
+func (f signingKeysField) places() []any    { return []any{f.path, f.keys} }
 
 // secretKeyField fills the key and whether it had to be generated.
 type secretKeyField struct {

@@ -16,6 +16,7 @@ import (
 	"latchkey/config"
 	"latchkey/database"
 	"latchkey/email"
+	"latchkey/keyset"
 	"latchkey/outbox"
 )
 
@@ -110,9 +111,11 @@ func TestLoadNilGetenvMeansEmptyEnvironment(t *testing.T) {
 }
 
 func TestLoadEveryVariable(t *testing.T) {
+	keysFile, keys := writeKeys(t, keyset.EdDSA, 2)
 	vars := map[string]string{
 		"SECRET_KEY":                            testKey,
-		"ALGORITHM":                             "HS512",
+		"ALGORITHM":                             "EdDSA",
+		"SIGNING_KEYS_FILE":                     keysFile,
 		"ACCESS_TOKEN_EXPIRE_MINUTES":           "15",
 		"RESET_TOKEN_EXPIRE_MINUTES":            "20",
 		"PASSWORD_MIN_LENGTH":                   "15",
@@ -169,7 +172,8 @@ func TestLoadEveryVariable(t *testing.T) {
 	want := &config.Config{
 		Account: account.Config{
 			SecretKey:            []byte(testKey),
-			Algorithm:            "HS512",
+			Algorithm:            "EdDSA",
+			SigningKeys:          keys,
 			AccessTokenTTL:       15 * time.Minute,
 			ResetTokenTTL:        20 * time.Minute,
 			VerificationTokenTTL: 90 * time.Minute,
@@ -204,6 +208,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		RedisURL:    "redis://cache.example.com:6379/2",
 		AutoMigrate: true,
 	}
+	want.SigningKeysFile = keysFile
 	if got := mustLoad(t, vars); !reflect.DeepEqual(got, want) {
 		t.Errorf("\n got %+v\nwant %+v", got, want)
 	}

@@ -18,7 +18,7 @@ func TestLoadInvalid(t *testing.T) {
 	}{
 		{"ErrPortNotNumber", "PORT", "abc", `PORT: "abc" is not a whole number`},
 		{"ErrPortRange", "PORT", "70000", `PORT: must be between 0 and 65535 (got 70000)`},
-		{"ErrAlgorithm", "ALGORITHM", "RS256", `ALGORITHM: "RS256" is not one of HS256, HS384, HS512`},
+		{"ErrAlgorithm", "ALGORITHM", "RS256", `ALGORITHM: "RS256" is not one of HS256, HS384, HS512, EdDSA, ES256`},
 		{"ErrAccessTTLZero", "ACCESS_TOKEN_EXPIRE_MINUTES", "0", `ACCESS_TOKEN_EXPIRE_MINUTES: must be at least 1 (got 0)`},
 		{"ErrAccessTTLOverflow", "ACCESS_TOKEN_EXPIRE_MINUTES", "99999999999999", `ACCESS_TOKEN_EXPIRE_MINUTES: 99999999999999 is too large`},
 		{"ErrResetTTLFraction", "RESET_TOKEN_EXPIRE_MINUTES", "1.5", `RESET_TOKEN_EXPIRE_MINUTES: "1.5" is not a whole number`},

@@ -22,10 +22,10 @@ type setting struct {
 // settings is the single declaration of every setting: its default, its meaning, its parser
 // and its place. Load, LogValue, the README's table and .env.example all walk it.
 var settings = []setting{
-	{Variable{Name: "SECRET_KEY", Meaning: "signs access tokens; at least 32 random bytes (openssl rand -hex 32); unset: random per process, with a warning; with APP_ENV=production a short, repetitive or placeholder key stops the start", Secret: true},
+	{Variable{Name: "SECRET_KEY", Meaning: "signs access tokens (with HS256, HS384 or HS512) and always keys device tokens and the login throttles; at least 32 random bytes (openssl rand -hex 32); unset: random per process, with a warning; with APP_ENV=production a short, repetitive or placeholder key stops the start", Secret: true},
 		func(c *Config) field { return secretKey(&c.Account.SecretKey, &c.SecretKeyGenerated) }},
-	{Variable{Name: "ALGORITHM", Default: "HS256", Meaning: "JWT algorithm: HS256, HS384 or HS512"},
-		func(c *Config) field { return oneOf(&c.Account.Algorithm, "HS256", "HS384", "HS512") }},
+	{Variable{Name: "ALGORITHM", Default: "HS256", Meaning: "JWT algorithm: HS256, HS384 or HS512 (keyed by SECRET_KEY); EdDSA or ES256 (keyed by SIGNING_KEYS_FILE, public keys served at /.well-known/jwks.json)"},
+		func(c *Config) field { return oneOf(&c.Account.Algorithm, "HS256", "HS384", "HS512", "EdDSA", "ES256") }},
 	{Variable{Name: "ACCESS_TOKEN_EXPIRE_MINUTES", Default: "30", Meaning: "access token lifetime"},
 		func(c *Config) field { return duration(&c.Account.AccessTokenTTL, 1, time.Minute) }},
 	{Variable{Name: "RESET_TOKEN_EXPIRE_MINUTES", Default: "60", Meaning: "reset token lifetime"},
@@ -72,6 +72,10 @@ var settings = []setting{
 		func(c *Config) field { return duration(&c.Account.VerificationTokenTTL, 1, time.Minute) }},
 	{Variable{Name: "GRAPHQL_INTROSPECTION", Default: "true", Meaning: "allow schema introspection"},
 		func(c *Config) field { return boolean(&c.HTTP.GraphQLIntrospection) }},
+	{Variable{Name: "SIGNING_KEYS_FILE", Meaning: "PEM private keys for EdDSA/ES256; the first signs, every one verifies and is published (server keys generate writes the file); only with ALGORITHM EdDSA or ES256"},
+		func(c *Config) field {
+			return signingKeys(&c.SigningKeysFile, &c.Account.SigningKeys, &c.Account.Algorithm)
+		}},
 	{Variable{Name: "RATE_LIMIT_FORGOT_PASSWORD_PER_MINUTE", Default: "5", Meaning: "forgotPassword and sendVerificationEmail requests per client IP per minute"},
 		func(c *Config) field { return integer(&c.Account.RateLimits.ForgotPassword, 1, math.MaxInt) }},
 	{Variable{Name: "RATE_LIMIT_LOGIN_PER_MINUTE", Default: "10", Meaning: "password checks (login, changePassword, deleteAccount) per client IP per minute"},

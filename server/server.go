@@ -25,6 +25,7 @@ type Deps struct {
 	Metrics        *metrics.Metrics // observes operations; served by NewMetrics, never here
 	CORSOrigins    []string         // origins whose pages may call /graphql
 	RequestTimeout time.Duration    // the deadline of every request; zero means none
+	JWKS           []byte           // the public signing keys as a JWK Set; nil (HS*): none, 404
 }
 
 // New returns the public HTTP handler. /metrics and /debug/pprof/ are not in it: like any
@@ -50,6 +51,9 @@ func New(d Deps) http.Handler {
 		}
 		writeText(w, http.StatusOK, "ready")
 	})
+	if d.JWKS != nil {
+		mux.Handle("GET /.well-known/jwks.json", jwksHandler(d.JWKS))
+	}
 	mux.Handle("/", d.Pages)
 
 	var h http.Handler = mux

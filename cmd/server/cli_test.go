@@ -33,7 +33,7 @@ func TestHelp(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
-		for _, want := range []string{"serve", "createuser", "populate", "version"} {
+		for _, want := range []string{"serve", "createuser", "populate", "keys", "version"} {
 			if !strings.Contains(string(out), want) {
 				t.Errorf("%v does not list %q:\n%s", args, want, out)
 			}

@@ -157,8 +157,19 @@ func printBanner(w io.Writer, cfg *config.Config, addr, metricsAddr string) {
   pages       %s/
   graphql     %s/graphql
   playground  %s/playground
+  tokens      %s
   metrics     %s
-`, cfg.AppName, version(), base, databaseLabel(cfg.Database.URL.Raw), mail, base, base, base, metrics)
+`, cfg.AppName, version(), base, databaseLabel(cfg.Database.URL.Raw), mail, base, base, base, tokensLabel(cfg, base), metrics)
+}
+
+// tokensLabel says how access tokens are signed and, for EdDSA and ES256, where the keys are.
+func tokensLabel(cfg *config.Config, base string) string {
+	keys := cfg.Account.SigningKeys
+	if keys == nil {
+		return cfg.Account.Algorithm + " with SECRET_KEY (no public keys)"
+	}
+	return fmt.Sprintf("%s, kid %s signs; %d public key(s) at %s/.well-known/jwks.json",
+		keys.Algorithm(), keys.Signer().ID, len(keys.Keys()), base)
 }
 
 // databaseLabel names the database without any password the URL may hold.
