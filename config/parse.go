@@ -21,7 +21,6 @@ import (
 
 	"latchkey/account"
 	"latchkey/database"
-	"latchkey/keyset"
 )
 
 // loader looks values up (environment, then .env, then the table's default) and collects
@@ -293,26 +292,4 @@ func (l *loader) redisURL(name string) string {
 		l.fail(name, "has no host, e.g. redis://127.0.0.1:6379/0")
 	}
 	return s
-}
-
-// signingKeys reads the key file that EdDSA and ES256 need, and refuses one with HS*, which
-// would leave the keys unused while the operator believes they sign.
-func (l *loader) signingKeys(name, alg string) (string, *keyset.Set) {
-	path := l.str(name)
-	switch {
-	case !keyset.Supported(alg):
-		if path != "" && strings.HasPrefix(alg, "HS") {
-			l.fail(name, fmt.Sprintf("is set, but ALGORITHM=%s signs with SECRET_KEY: set ALGORITHM to EdDSA or ES256 to sign with the file, or unset %s", alg, name))
-		}
-		return "", nil
-	case path == "":
-		l.fail(name, fmt.Sprintf("must name a PEM file of private keys when ALGORITHM=%s (server keys generate --algorithm %s --out FILE writes one)", alg, alg))
-		return "", nil
-	}
-	set, err := keyset.Load(alg, path)
-	if err != nil {
-		l.fail(name, err.Error())
-		return path, nil
-	}
-	return path, set
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"latchkey/keyset"
 )
 
 const minSecretKeyBytes = 32
@@ -128,4 +130,26 @@ func sequential(s string) bool {
 		}
 	}
 	return len(s) > 1 && steps*2 > len(s)-1
+}
+
+// signingKeys reads the key file that EdDSA and ES256 need, and refuses one with HS*, which
+// would leave the keys unused while the operator believes they sign.
+func (l *loader) signingKeys(name, alg string) (string, *keyset.Set) {
+	path := l.str(name)
+	switch {
+	case !keyset.Supported(alg):
+		if path != "" && strings.HasPrefix(alg, "HS") {
+			l.fail(name, fmt.Sprintf("is set, but ALGORITHM=%s signs with SECRET_KEY: set ALGORITHM to EdDSA or ES256 to sign with the file, or unset %s", alg, name))
+		}
+		return "", nil
+	case path == "":
+		l.fail(name, fmt.Sprintf("must name a PEM file of private keys when ALGORITHM=%s (server keys generate --algorithm %s --out FILE writes one)", alg, alg))
+		return "", nil
+	}
+	set, err := keyset.Load(alg, path)
+	if err != nil {
+		l.fail(name, err.Error())
+		return path, nil
+	}
+	return path, set
 }
