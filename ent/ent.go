@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"latchkey/ent/emailchange"
 	"latchkey/ent/loginfailure"
+	"latchkey/ent/mailallowance"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/readinessprobe"
@@ -77,7 +79,9 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			emailchange.Table:        emailchange.ValidColumn,
 			loginfailure.Table:       loginfailure.ValidColumn,
+			mailallowance.Table:      mailallowance.ValidColumn,
 			outboxmail.Table:         outboxmail.ValidColumn,
 			passwordresettoken.Table: passwordresettoken.ValidColumn,
 			readinessprobe.Table:     readinessprobe.ValidColumn,

@@ -43,7 +43,9 @@ type OutboxMail struct {
 	LastChangeAt *time.Time `json:"last_change_at,omitempty"`
 	// PreviousNoticeAt holds the value of the "previous_notice_at" field.
 	PreviousNoticeAt *time.Time `json:"previous_notice_at,omitempty"`
-	selectValues     sql.SelectValues
+	// NewEmail holds the value of the "new_email" field.
+	NewEmail     string `json:"new_email,omitempty"`
+	selectValues sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -55,7 +57,7 @@ func (*OutboxMail) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case outboxmail.FieldID, outboxmail.FieldAttempts, outboxmail.FieldUserID, outboxmail.FieldChangeCount:
 			values[i] = new(sql.NullInt64)
-		case outboxmail.FieldKind, outboxmail.FieldRecipient, outboxmail.FieldUsername, outboxmail.FieldLastError:
+		case outboxmail.FieldKind, outboxmail.FieldRecipient, outboxmail.FieldUsername, outboxmail.FieldLastError, outboxmail.FieldNewEmail:
 			values[i] = new(sql.NullString)
 		case outboxmail.FieldRequestedAt, outboxmail.FieldNextAttemptAt, outboxmail.FieldLockedUntil, outboxmail.FieldLastChangeAt, outboxmail.FieldPreviousNoticeAt:
 			values[i] = new(sql.NullTime)
@@ -162,6 +164,12 @@ func (_m *OutboxMail) assignValues(columns []string, values []any) error {
 				_m.PreviousNoticeAt = new(time.Time)
 				*_m.PreviousNoticeAt = value.Time
 			}
+		case outboxmail.FieldNewEmail:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field new_email", values[i])
+			} else if value.Valid {
+				_m.NewEmail = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -244,6 +252,9 @@ func (_m *OutboxMail) String() string {
 		builder.WriteString("previous_notice_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("new_email=")
+	builder.WriteString(_m.NewEmail)
 	builder.WriteByte(')')
 	return builder.String()
 }

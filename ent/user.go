@@ -51,9 +51,11 @@ type User struct {
 type UserEdges struct {
 	// ResetTokens holds the value of the reset_tokens edge.
 	ResetTokens []*PasswordResetToken `json:"reset_tokens,omitempty"`
+	// EmailChanges holds the value of the email_changes edge.
+	EmailChanges []*EmailChange `json:"email_changes,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 }
 
 // ResetTokensOrErr returns the ResetTokens value or an error if the edge
@@ -63,6 +65,15 @@ func (e UserEdges) ResetTokensOrErr() ([]*PasswordResetToken, error) {
 		return e.ResetTokens, nil
 	}
 	return nil, &NotLoadedError{edge: "reset_tokens"}
+}
+
+// EmailChangesOrErr returns the EmailChanges value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) EmailChangesOrErr() ([]*EmailChange, error) {
+	if e.loadedTypes[1] {
+		return e.EmailChanges, nil
+	}
+	return nil, &NotLoadedError{edge: "email_changes"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -190,6 +201,11 @@ func (_m *User) Value(name string) (ent.Value, error) {
 // QueryResetTokens queries the "reset_tokens" edge of the User entity.
 func (_m *User) QueryResetTokens() *PasswordResetTokenQuery {
 	return NewUserClient(_m.config).QueryResetTokens(_m)
+}
+
+// QueryEmailChanges queries the "email_changes" edge of the User entity.
+func (_m *User) QueryEmailChanges() *EmailChangeQuery {
+	return NewUserClient(_m.config).QueryEmailChanges(_m)
 }
 
 // Update returns a builder for updating this User.

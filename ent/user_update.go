@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"latchkey/ent/emailchange"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/predicate"
 	"latchkey/ent/user"
@@ -222,6 +223,21 @@ func (_u *UserUpdate) AddResetTokens(v ...*PasswordResetToken) *UserUpdate {
 	return _u.AddResetTokenIDs(ids...)
 }
 
+// AddEmailChangeIDs adds the "email_changes" edge to the EmailChange entity by IDs.
+func (_u *UserUpdate) AddEmailChangeIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddEmailChangeIDs(ids...)
+	return _u
+}
+
+// AddEmailChanges adds the "email_changes" edges to the EmailChange entity.
+func (_u *UserUpdate) AddEmailChanges(v ...*EmailChange) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddEmailChangeIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -246,6 +262,27 @@ func (_u *UserUpdate) RemoveResetTokens(v ...*PasswordResetToken) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveResetTokenIDs(ids...)
+}
+
+// ClearEmailChanges clears all "email_changes" edges to the EmailChange entity.
+func (_u *UserUpdate) ClearEmailChanges() *UserUpdate {
+	_u.mutation.ClearEmailChanges()
+	return _u
+}
+
+// RemoveEmailChangeIDs removes the "email_changes" edge to EmailChange entities by IDs.
+func (_u *UserUpdate) RemoveEmailChangeIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveEmailChangeIDs(ids...)
+	return _u
+}
+
+// RemoveEmailChanges removes "email_changes" edges to EmailChange entities.
+func (_u *UserUpdate) RemoveEmailChanges(v ...*EmailChange) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveEmailChangeIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -423,6 +460,51 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(passwordresettoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.EmailChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.EmailChangesTable,
+			Columns: []string{user.EmailChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailchange.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedEmailChangesIDs(); len(nodes) > 0 && !_u.mutation.EmailChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.EmailChangesTable,
+			Columns: []string{user.EmailChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailchange.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.EmailChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.EmailChangesTable,
+			Columns: []string{user.EmailChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailchange.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -643,6 +725,21 @@ func (_u *UserUpdateOne) AddResetTokens(v ...*PasswordResetToken) *UserUpdateOne
 	return _u.AddResetTokenIDs(ids...)
 }
 
+// AddEmailChangeIDs adds the "email_changes" edge to the EmailChange entity by IDs.
+func (_u *UserUpdateOne) AddEmailChangeIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddEmailChangeIDs(ids...)
+	return _u
+}
+
+// AddEmailChanges adds the "email_changes" edges to the EmailChange entity.
+func (_u *UserUpdateOne) AddEmailChanges(v ...*EmailChange) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddEmailChangeIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
@@ -667,6 +764,27 @@ func (_u *UserUpdateOne) RemoveResetTokens(v ...*PasswordResetToken) *UserUpdate
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveResetTokenIDs(ids...)
+}
+
+// ClearEmailChanges clears all "email_changes" edges to the EmailChange entity.
+func (_u *UserUpdateOne) ClearEmailChanges() *UserUpdateOne {
+	_u.mutation.ClearEmailChanges()
+	return _u
+}
+
+// RemoveEmailChangeIDs removes the "email_changes" edge to EmailChange entities by IDs.
+func (_u *UserUpdateOne) RemoveEmailChangeIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveEmailChangeIDs(ids...)
+	return _u
+}
+
+// RemoveEmailChanges removes "email_changes" edges to EmailChange entities.
+func (_u *UserUpdateOne) RemoveEmailChanges(v ...*EmailChange) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveEmailChangeIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -874,6 +992,51 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(passwordresettoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.EmailChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.EmailChangesTable,
+			Columns: []string{user.EmailChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailchange.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedEmailChangesIDs(); len(nodes) > 0 && !_u.mutation.EmailChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.EmailChangesTable,
+			Columns: []string{user.EmailChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailchange.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.EmailChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.EmailChangesTable,
+			Columns: []string{user.EmailChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailchange.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -40,6 +40,8 @@ const (
 	FieldLastChangeAt = "last_change_at"
 	// FieldPreviousNoticeAt holds the string denoting the previous_notice_at field in the database.
 	FieldPreviousNoticeAt = "previous_notice_at"
+	// FieldNewEmail holds the string denoting the new_email field in the database.
+	FieldNewEmail = "new_email"
 	// Table holds the table name of the outboxmail in the database.
 	Table = "mail_outbox"
 )
@@ -60,6 +62,7 @@ var Columns = []string{
 	FieldChangeCount,
 	FieldLastChangeAt,
 	FieldPreviousNoticeAt,
+	FieldNewEmail,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -91,6 +94,8 @@ var (
 	DefaultChangeCount int
 	// ChangeCountValidator is a validator for the "change_count" field. It is called by the builders before save.
 	ChangeCountValidator func(int) error
+	// NewEmailValidator is a validator for the "new_email" field. It is called by the builders before save.
+	NewEmailValidator func(string) error
 )
 
 // Kind defines the type for the "kind" enum field.
@@ -98,8 +103,11 @@ type Kind string
 
 // Kind values.
 const (
-	KindPasswordReset   Kind = "password_reset"
-	KindPasswordChanged Kind = "password_changed"
+	KindPasswordReset     Kind = "password_reset"
+	KindPasswordChanged   Kind = "password_changed"
+	KindEmailChange       Kind = "email_change"
+	KindEmailChangeNotice Kind = "email_change_notice"
+	KindEmailChanged      Kind = "email_changed"
 )
 
 func (k Kind) String() string {
@@ -109,7 +117,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindPasswordReset, KindPasswordChanged:
+	case KindPasswordReset, KindPasswordChanged, KindEmailChange, KindEmailChangeNotice, KindEmailChanged:
 		return nil
 	default:
 		return fmt.Errorf("outboxmail: invalid enum value for kind field: %q", k)
@@ -187,4 +195,9 @@ func ByLastChangeAt(opts ...sql.OrderTermOption) OrderOption {
 // ByPreviousNoticeAt orders the results by the previous_notice_at field.
 func ByPreviousNoticeAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPreviousNoticeAt, opts...).ToFunc()
+}
+
+// ByNewEmail orders the results by the new_email field.
+func ByNewEmail(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNewEmail, opts...).ToFunc()
 }

@@ -114,6 +114,11 @@ func PreviousNoticeAt(v time.Time) predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldEQ(FieldPreviousNoticeAt, v))
 }
 
+// NewEmail applies equality check predicate on the "new_email" field. It's identical to NewEmailEQ.
+func NewEmail(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldNewEmail, v))
+}
+
 // KindEQ applies the EQ predicate on the "kind" field.
 func KindEQ(v Kind) predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldEQ(FieldKind, v))
@@ -717,6 +722,81 @@ func PreviousNoticeAtIsNil() predicate.OutboxMail {
 // PreviousNoticeAtNotNil applies the NotNil predicate on the "previous_notice_at" field.
 func PreviousNoticeAtNotNil() predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldNotNull(FieldPreviousNoticeAt))
+}
+
+// NewEmailEQ applies the EQ predicate on the "new_email" field.
+func NewEmailEQ(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldNewEmail, v))
+}
+
+// NewEmailNEQ applies the NEQ predicate on the "new_email" field.
+func NewEmailNEQ(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNEQ(FieldNewEmail, v))
+}
+
+// NewEmailIn applies the In predicate on the "new_email" field.
+func NewEmailIn(vs ...string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldIn(FieldNewEmail, vs...))
+}
+
+// NewEmailNotIn applies the NotIn predicate on the "new_email" field.
+func NewEmailNotIn(vs ...string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNotIn(FieldNewEmail, vs...))
+}
+
+// NewEmailGT applies the GT predicate on the "new_email" field.
+func NewEmailGT(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGT(FieldNewEmail, v))
+}
+
+// NewEmailGTE applies the GTE predicate on the "new_email" field.
+func NewEmailGTE(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGTE(FieldNewEmail, v))
+}
+
+// NewEmailLT applies the LT predicate on the "new_email" field.
+func NewEmailLT(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLT(FieldNewEmail, v))
+}
+
+// NewEmailLTE applies the LTE predicate on the "new_email" field.
+func NewEmailLTE(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLTE(FieldNewEmail, v))
+}
+
+// NewEmailContains applies the Contains predicate on the "new_email" field.
+func NewEmailContains(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldContains(FieldNewEmail, v))
+}
+
+// NewEmailHasPrefix applies the HasPrefix predicate on the "new_email" field.
+func NewEmailHasPrefix(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldHasPrefix(FieldNewEmail, v))
+}
+
+// NewEmailHasSuffix applies the HasSuffix predicate on the "new_email" field.
+func NewEmailHasSuffix(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldHasSuffix(FieldNewEmail, v))
+}
+
+// NewEmailIsNil applies the IsNil predicate on the "new_email" field.
+func NewEmailIsNil() predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldIsNull(FieldNewEmail))
+}
+
+// NewEmailNotNil applies the NotNil predicate on the "new_email" field.
+func NewEmailNotNil() predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNotNull(FieldNewEmail))
+}
+
+// NewEmailEqualFold applies the EqualFold predicate on the "new_email" field.
+func NewEmailEqualFold(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEqualFold(FieldNewEmail, v))
+}
+
+// NewEmailContainsFold applies the ContainsFold predicate on the "new_email" field.
+func NewEmailContainsFold(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldContainsFold(FieldNewEmail, v))
 }
 
 // And groups predicates with the AND operator between them.

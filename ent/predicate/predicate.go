@@ -6,8 +6,14 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// EmailChange is the predicate function for emailchange builders.
+type EmailChange func(*sql.Selector)
+
 // LoginFailure is the predicate function for loginfailure builders.
 type LoginFailure func(*sql.Selector)
+
+// MailAllowance is the predicate function for mailallowance builders.
+type MailAllowance func(*sql.Selector)
 
 // OutboxMail is the predicate function for outboxmail builders.
 type OutboxMail func(*sql.Selector)

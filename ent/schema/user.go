@@ -47,6 +47,8 @@ func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("reset_tokens", PasswordResetToken.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("email_changes", EmailChange.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

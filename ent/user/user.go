@@ -41,6 +41,8 @@ const (
 	FieldEmailVerified = "email_verified"
 	// EdgeResetTokens holds the string denoting the reset_tokens edge name in mutations.
 	EdgeResetTokens = "reset_tokens"
+	// EdgeEmailChanges holds the string denoting the email_changes edge name in mutations.
+	EdgeEmailChanges = "email_changes"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// ResetTokensTable is the table that holds the reset_tokens relation/edge.
@@ -50,6 +52,13 @@ const (
 	ResetTokensInverseTable = "password_reset_tokens"
 	// ResetTokensColumn is the table column denoting the reset_tokens relation/edge.
 	ResetTokensColumn = "user_id"
+	// EmailChangesTable is the table that holds the email_changes relation/edge.
+	EmailChangesTable = "email_changes"
+	// EmailChangesInverseTable is the table name for the EmailChange entity.
+	// It exists in this package in order to avoid circular dependency with the "emailchange" package.
+	EmailChangesInverseTable = "email_changes"
+	// EmailChangesColumn is the table column denoting the email_changes relation/edge.
+	EmailChangesColumn = "user_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -193,10 +202,31 @@ func ByResetTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newResetTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByEmailChangesCount orders the results by email_changes count.
+func ByEmailChangesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newEmailChangesStep(), opts...)
+	}
+}
+
+// ByEmailChanges orders the results by email_changes terms.
+func ByEmailChanges(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newEmailChangesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newResetTokensStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ResetTokensInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, ResetTokensTable, ResetTokensColumn),
+	)
+}
+func newEmailChangesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(EmailChangesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, EmailChangesTable, EmailChangesColumn),
 	)
 }
