@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"latchkey/ent"
 	"latchkey/ent/outboxmail"
@@ -14,8 +13,8 @@ import (
 
 // How a reset request becomes a mail: ForgotPassword queues it without looking anything up;
 // the outbox hands it to deliverReset, or first, in a batch, to SettleResets. Both ask
-// mayMailReset, the one decision, and record an allowed request with acceptReset, the one write
-// that spends the account's allowance.
+// mayMailReset, which applies the per-address limits of allowance.go, and record an allowed
+// request with acceptReset, which spends the account's allowance.
 
 // ForgotPassword queues a reset mail for email. It does the same work whether or not an account
 // exists (one outbox insert), so neither its answer nor its timing tells; the outbox worker
@@ -43,7 +42,7 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) (string, err
 	return ForgotPasswordMessage, nil
 }
 
-// mayMailReset is the one decision on a reset request m for u, nil when no account has the
+// mayMailReset is the decision on a reset request m for u, nil when no account has the
 // address: whether it may send, and if not why, for the log ("" for no account, which is not
 // logged). An accepted request was counted against the limits when it was accepted.
 func (s *Service) mayMailReset(u *ent.User, m *ent.OutboxMail) (ok bool, why string) {
@@ -52,88 +51,18 @@ func (s *Service) mayMailReset(u *ent.User, m *ent.OutboxMail) (ok bool, why str
 		return false, ""
 	case m.Accepted:
 		return true, ""
-	case s.resetTooSoon(u.LastResetMailAt, m.RequestedAt):
-		return false, "too soon after the last one"
 	}
-	if _, sent := resetWindow(u, m.RequestedAt); sent >= s.cfg.ResetMailsPerHour {
-		return false, "hourly limit reached"
-	}
-	return true, ""
+	return s.mayMail(userAllowance(u), m.RequestedAt)
 }
 
-// resetTooSoon applies RESET_MAIL_MIN_INTERVAL_SECONDS to a request made at `at`. Requests can
-// be handled out of order, by several workers, so one older than the last mail counts as too
-// soon too; with no interval set, none is.
-func (s *Service) resetTooSoon(last *time.Time, at time.Time) bool {
-	return s.cfg.ResetMailMinInterval > 0 && last != nil && at.Sub(*last) < s.cfg.ResetMailMinInterval
-}
-
-// resetWindow returns the hour a reset request made at `at` counts in for RESET_MAILS_PER_HOUR
-// and the mails already sent in it.
-func resetWindow(u *ent.User, at time.Time) (start time.Time, sent int) {
-	if u.ResetMailWindowStart != nil && at.Sub(*u.ResetMailWindowStart) < time.Hour {
-		return *u.ResetMailWindowStart, u.ResetMailsInWindow
-	}
-	return at, 0
-}
-
-// decidedElsewhere is acceptReset's loss: another worker accepted the request or spent the
-// account's allowance since it was read. The outbox then looks at the request again.
-type decidedElsewhere struct{}
-
-func (decidedElsewhere) Error() string { return "reset request or its account changed concurrently" }
-
-// Skipped tells the outbox that this is no failure of the send.
-func (decidedElsewhere) Skipped() bool { return true }
-
-var errDecidedElsewhere error = decidedElsewhere{}
-
-// acceptReset is the one place an allowed reset request is recorded: one transaction marks m
-// accepted and counts it against u's limits, each write conditional on what was read (m not
-// accepted, and free of senders when guards say so; u's counters unchanged), so that two
-// workers cannot both spend the account's last mail. The loser gets errDecidedElsewhere. On
-// success m and u are updated to match and the request counts as processed.
+// acceptReset records an allowed reset request m for u with acceptMail, spending from u's
+// allowance; on success u is updated to match and the request counts as processed.
 func (s *Service) acceptReset(ctx context.Context, u *ent.User, m *ent.OutboxMail, guards ...predicate.OutboxMail) error {
-	last := m.RequestedAt
-	if u.LastResetMailAt != nil && u.LastResetMailAt.After(last) {
-		last = *u.LastResetMailAt
-	}
-	windowStart, sent := resetWindow(u, m.RequestedAt)
-	unchanged := []predicate.User{user.ID(u.ID), user.ResetMailsInWindow(u.ResetMailsInWindow)}
-	if u.LastResetMailAt == nil {
-		unchanged = append(unchanged, user.LastResetMailAtIsNil())
-	} else {
-		unchanged = append(unchanged, user.LastResetMailAt(*u.LastResetMailAt))
-	}
-	err := s.withTx(ctx, func(tx *ent.Tx) error {
-		n, err := tx.OutboxMail.Update().
-			Where(append(guards, outboxmail.ID(m.ID), outboxmail.Accepted(false))...).
-			SetAccepted(true).
-			Save(ctx)
-		if err != nil {
-			return fmt.Errorf("accept reset request: %w", err)
-		}
-		if n != 1 {
-			return errDecidedElsewhere
-		}
-		n, err = tx.User.Update().Where(unchanged...).
-			SetLastResetMailAt(last).
-			SetResetMailWindowStart(windowStart).
-			SetResetMailsInWindow(sent + 1).
-			Save(ctx)
-		if err != nil {
-			return fmt.Errorf("record reset mail: %w", err)
-		}
-		if n != 1 {
-			return errDecidedElsewhere
-		}
-		return nil
-	})
-	if err != nil {
+	next := userAllowance(u).spent(m.RequestedAt)
+	if err := s.acceptMail(ctx, m, spendUser(u, next), guards...); err != nil {
 		return err
 	}
-	u.LastResetMailAt, u.ResetMailWindowStart, u.ResetMailsInWindow = &last, &windowStart, sent+1
-	m.Accepted = true
+	u.LastResetMailAt, u.ResetMailWindowStart, u.ResetMailsInWindow = next.last, next.windowStart, next.inWindow
 	s.countProcessed()
 	return nil
 }
