@@ -72,3 +72,10 @@ var (
 	errBadCredentials    = &Error{Code: CodeUnauthenticated, Message: "Incorrect email or password"}
 	errInvalidResetToken = &Error{Code: CodeInvalidResetToken, Message: "Invalid or expired reset token"}
 )
+
+// CodeInvalidVerificationToken is the code of a verification or email-change token that is
+// unknown, used or expired.
+const CodeInvalidVerificationToken = "INVALID_VERIFICATION_TOKEN"
+
+// errInvalidVerificationToken has one message for an unknown, used or expired link, whichever it is.
+var errInvalidVerificationToken = &Error{Code: CodeInvalidVerificationToken, Message: "Invalid or expired verification token"}

@@ -18,6 +18,7 @@ type Mailer interface {
 	SendPasswordReset(ctx context.Context, to, username, link string, validFor time.Duration) error
 	// SendPasswordChanged tells of times changes since the notice sent at since, the latest at at.
 	SendPasswordChanged(ctx context.Context, to, username string, at time.Time, times int, since time.Time) error
+	EmailChangeMailer
 }
 
 // Observer is told of events worth counting; the metrics package satisfies it.

@@ -180,16 +180,18 @@ func newAccounts(db *database.DB, mailer account.Mailer, acfg account.Config, cf
 	return accounts, box, err
 }
 
-// tokenCleanupInterval is how often expired reset tokens are deleted.
+// tokenCleanupInterval is how often expired reset tokens and email changes are deleted.
 const tokenCleanupInterval = 10 * time.Minute
 
-// RunTokenCleanup deletes expired reset tokens now and every tokenCleanupInterval until ctx ends.
+// RunTokenCleanup deletes expired reset tokens and email changes now and every
+// tokenCleanupInterval until ctx ends.
 func (a *App) RunTokenCleanup(ctx context.Context) {
 	tick := time.NewTicker(tokenCleanupInterval)
 	defer tick.Stop()
 	for {
 		// A deletion begun is finished: cut short, it would only log a spurious failure.
 		a.Accounts.DeleteExpiredResetTokens(context.WithoutCancel(ctx))
+		a.Accounts.DeleteExpiredEmailChanges(context.WithoutCancel(ctx))
 		select {
 		case <-ctx.Done():
 			return

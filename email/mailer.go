@@ -30,6 +30,7 @@ type Mailer struct {
 	appName   string
 	reset     mailTemplate
 	changed   mailTemplate
+	change    changeMails
 }
 
 // NewMailer parses the embedded templates once and returns a Mailer sending through t.
@@ -50,6 +51,9 @@ func NewMailer(t Transport, appName string) (*Mailer, error) {
 		return nil, err
 	}
 	if m.changed, err = parseMail(layout, "password_changed"); err != nil {
+		return nil, err
+	}
+	if m.change, err = parseChangeMails(layout); err != nil {
 		return nil, err
 	}
 	return m, nil
