@@ -15,6 +15,7 @@ import (
 var contractCodes = map[string]bool{
 	"BAD_USER_INPUT": true, "UNAUTHENTICATED": true, "INVALID_RESET_TOKEN": true,
 	"RATE_LIMITED": true, "INTERNAL_SERVER_ERROR": true,
+	"INVALID_VERIFICATION_TOKEN": true,
 }
 
 // sendRaw sends method target with header and body (nil for none) to env's server.
