@@ -230,3 +230,21 @@ func TestConfirmEmailChangeOnlyOverPOST(t *testing.T) {
 	}
 	wantOK(t, env.ConfirmEmailChange(t, token)) // unspent by the refused GET
 }
+
+// TestConfirmEmailChangeOwnAllowance: confirmations are limited per client IP, from an allowance
+// of RATE_LIMIT_RESET_PASSWORD_PER_MINUTE of their own, so that trying tokens cannot use up resets.
+func TestConfirmEmailChangeOwnAllowance(t *testing.T) {
+	env := apptest.Start(t, apptest.Setup{NoWorker: true, Env: map[string]string{
+		"RATE_LIMIT_ENABLED":                   "true",
+		"RATE_LIMIT_RESET_PASSWORD_PER_MINUTE": "2",
+	}})
+	made := strings.Repeat("A", 43)
+	for range 2 {
+		wantError(t, env.ConfirmEmailChange(t, made), "INVALID_VERIFICATION_TOKEN", "", invalidVerification)
+	}
+	wantRateLimited(t, env.ConfirmEmailChange(t, made))
+	for range 2 {
+		wantError(t, reset(t, env, made, "a-new-password-1"), "INVALID_RESET_TOKEN", "", "")
+	}
+	wantRateLimited(t, reset(t, env, made, "a-new-password-1"))
+}
