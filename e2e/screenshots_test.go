@@ -35,6 +35,7 @@ func TestScreenshots(t *testing.T) {
 	now := time.Now().UTC()
 	env.Clock.Advance(time.Date(now.Year(), now.Month(), now.Day()+1, 9, 0, 0, 0, time.UTC).Sub(now))
 	link := mailedLink(t, env, "ada@example.com")
+	change := emailChangeLink(t, env, "ada@example.com", "an old long password", "ada@new.example")
 
 	tb := openTab(t, env)
 	if _, err := chromedp.Call(tb.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "UTC"}); err != nil {
@@ -64,6 +65,7 @@ func TestScreenshots(t *testing.T) {
 		{"login", func() { tb.open("/login", "login-submit") }, "login-submit"},
 		{"forgot-password", func() { tb.open("/forgot-password", "forgot-submit") }, "forgot-submit"},
 		{"reset-password", func() { tb.do("open the link", chromedp.Navigate(link)) }, "reset-submit"},
+		{"confirm-email", func() { tb.do("open the link", chromedp.Navigate(change)) }, "confirm-submit"},
 		{"account", func() { tb.open("/account", "change-submit") }, "change-submit"},
 	}
 	for _, vp := range viewports {

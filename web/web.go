@@ -31,7 +31,12 @@ var routes = map[string]string{
 	"/forgot-password": "forgot-password.html",
 	"/reset-password":  "reset-password.html",
 	"/account":         "account.html",
+	"/confirm-email":   "confirm-email.html",
 }
+
+// noReferrer are the pages a mailed link opens with a token: no request made from them may
+// pass their address on.
+var noReferrer = map[string]bool{"/reset-password": true, "/confirm-email": true}
 
 // assetTypes lists the asset kinds we ship; a file of any other kind fails New, so that nothing
 // is ever served with a guessed Content-Type.
@@ -113,9 +118,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	header.Set("X-Content-Type-Options", "nosniff")
 	header.Set("Content-Security-Policy", contentSecurityPolicy)
 	header.Set("X-Frame-Options", "DENY")
-	// The reset page may carry its token in the query until its script removes it; no request
-	// made from that page may pass the address on.
-	if r.URL.Path == "/reset-password" {
+	// A token page may carry its token in the address until its script removes it.
+	if noReferrer[r.URL.Path] {
 		header.Set("Referrer-Policy", "no-referrer")
 	} else {
 		header.Set("Referrer-Policy", "same-origin")

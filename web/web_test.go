@@ -12,7 +12,7 @@ import (
 
 const wantCSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'"
 
-var pagePaths = []string{"/", "/login", "/register", "/forgot-password", "/reset-password", "/account"}
+var pagePaths = []string{"/", "/login", "/register", "/forgot-password", "/reset-password", "/account", "/confirm-email"}
 
 func newHandler(tb testing.TB) http.Handler {
 	tb.Helper()
@@ -77,7 +77,7 @@ func TestPages(t *testing.T) {
 				t.Fatalf("status = %d", res.StatusCode)
 			}
 			wantReferrer := "same-origin"
-			if p == "/reset-password" {
+			if p == "/reset-password" || p == "/confirm-email" {
 				wantReferrer = "no-referrer"
 			}
 			for k, want := range map[string]string{

@@ -100,6 +100,8 @@ export function errorText(error) {
       return error.message;
     case "INVALID_RESET_TOKEN":
       return "This reset link is invalid or has expired.";
+    case "INVALID_VERIFICATION_TOKEN":
+      return "This link is invalid, was used already or has expired.";
     case "BAD_USER_INPUT":
     case "UNAUTHENTICATED":
       if (error.message) return error.message;
