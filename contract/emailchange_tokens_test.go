@@ -161,17 +161,32 @@ func TestConfirmEmailChangeConcurrent(t *testing.T) {
 	}
 }
 
-// TestEmailChangeNewestLinkWins: a second request replaces the first one's link.
+// TestEmailChangeNewestLinkWins: a second request replaces the first one's link, and when it
+// comes before the first one's mail went out, that mail is never sent.
 func TestEmailChangeNewestLinkWins(t *testing.T) {
 	env := apptest.Start(t, apptest.Setup{NoWorker: true})
 	s := env.Register(t, "alice", "alice@example.com", "first-password-1")
 	first := requestChange(t, env, s, "first-password-1", "first@example.com")
 	env.Clock.Advance(61 * time.Second)
 	second := requestChange(t, env, s, "first-password-1", "second@example.com")
+	t.Run("OlderLinkVoided", func(t *testing.T) {
+		wantError(t, env.ConfirmEmailChange(t, first), "INVALID_VERIFICATION_TOKEN", "", invalidVerification)
+	})
 
-	wantError(t, env.ConfirmEmailChange(t, first), "INVALID_VERIFICATION_TOKEN", "", invalidVerification)
-	wantOK(t, env.ConfirmEmailChange(t, second))
-	env.Login(t, "second@example.com", "first-password-1")
+	env.Clock.Advance(61 * time.Second)
+	wantOK(t, env.ChangeEmail(t, s.AccessToken, "third@example.com", "first-password-1"))
+	wantOK(t, env.ChangeEmail(t, s.AccessToken, "fourth@example.com", "first-password-1"))
+	env.Flush(t)
+	t.Run("ReplacedBeforeSentNeverSent", func(t *testing.T) {
+		if got := env.MailTo(t, env.SMTP.Count(), "third@example.com"); len(got) != 0 {
+			t.Errorf("%d mails to the address of the replaced request", len(got))
+		}
+		wantError(t, env.ConfirmEmailChange(t, second), "INVALID_VERIFICATION_TOKEN", "", invalidVerification)
+	})
+	t.Run("NewestWorks", func(t *testing.T) {
+		wantOK(t, env.ConfirmEmailChange(t, env.ConfirmToken(t, onlyMailTo(t, env, env.SMTP.Count(), "fourth@example.com"))))
+		env.Login(t, "fourth@example.com", "first-password-1")
+	})
 }
 
 // TestEmailChangeCancelledByPassword: a password change or reset after the request voids it,
