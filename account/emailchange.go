@@ -57,7 +57,7 @@ func (s *Service) ChangeEmail(ctx context.Context, newEmail, password string) (s
 // one that loses writes again, replacing the other: the newest wins.
 func (s *Service) recordEmailChange(ctx context.Context, u *ent.User, newEmail string) error {
 	var err error
-	for range 3 {
+	for range 5 {
 		err = s.withTx(ctx, func(tx *ent.Tx) error { return s.writeEmailChange(ctx, tx, u, newEmail) })
 		if !ent.IsConstraintError(err) {
 			return err

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"latchkey/app/apptest"
+	"latchkey/email/emailtest"
 )
 
 // requestChange asks to move s's account to newEmail, sends the mail and returns the link's token.
@@ -262,4 +264,53 @@ func TestConfirmEmailChangeOwnAllowance(t *testing.T) {
 		wantError(t, reset(t, env, made, "a-new-password-1"), "INVALID_RESET_TOKEN", "", "")
 	}
 	wantRateLimited(t, reset(t, env, made, "a-new-password-1"))
+}
+
+// TestChangeEmailConcurrentRequests: requests of one account at once all get the answer, and
+// leave one pending change, whose link is the only one sent.
+func TestChangeEmailConcurrentRequests(t *testing.T) {
+	env := apptest.Start(t, apptest.Setup{NoWorker: true, Env: behindProxy})
+	env.Register(t, "alice", "alice@example.com", "first-password-1")
+	const n = 10
+	// One session each, a second apart (tokens of one second are the same): a session's checks at
+	// once would throttle each other.
+	sessions := make([]apptest.Session, n)
+	for i := range sessions {
+		env.Clock.Advance(time.Second)
+		sessions[i] = env.Login(t, "alice@example.com", "first-password-1")
+	}
+	answers := make([]*apptest.Response, n)
+	var wg sync.WaitGroup
+	for i, s := range sessions {
+		wg.Go(func() {
+			// Each from its own address: the hasher lets one client hold two slots at most.
+			answers[i] = changeEmailFrom(t, env, fmt.Sprintf("198.51.100.%d", i+1), s.AccessToken, fmt.Sprintf("new%d@example.com", i))
+		})
+	}
+	wg.Wait()
+	for i, r := range answers {
+		if got := message(t, r, "changeEmail"); got != changeEmailMessage {
+			t.Errorf("request %d: %q", i, got)
+		}
+	}
+	if c := count(t, env.OpenDB(t), `SELECT COUNT(*) FROM email_changes`); c != 1 {
+		t.Fatalf("%d pending changes, want 1", c)
+	}
+	env.Flush(t)
+	var links []string
+	for _, m := range env.SMTP.Messages() {
+		if _, ok := emailtest.FindLink(m.Parsed.Text, env.ConfirmLinkPrefix()); ok {
+			links = append(links, env.ConfirmToken(t, m))
+		}
+	}
+	if len(links) != 1 {
+		t.Fatalf("%d links sent, want 1", len(links))
+	}
+	wantOK(t, env.ConfirmEmailChange(t, links[0]))
+}
+
+func changeEmailFrom(tb testing.TB, env *apptest.Env, ip, token, newEmail string) *apptest.Response {
+	tb.Helper()
+	body := operation(tb, apptest.ChangeEmailMutation, map[string]any{"n": newEmail, "p": "first-password-1"})
+	return postJSON(tb, env, body, http.Header{"Authorization": {"Bearer " + token}, "X-Forwarded-For": {ip}})
 }
