@@ -2,7 +2,6 @@ package contract_test
 
 import (
 	"bytes"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -259,14 +258,4 @@ func TestChangeEmailOnePasswordOperation(t *testing.T) {
 	if n := count(t, env.OpenDB(t), `SELECT COUNT(*) FROM mail_outbox`); n != 0 {
 		t.Errorf("%d mails queued by refused requests", n)
 	}
-}
-
-// sortedRecipients lists who the mails went to, for messages.
-func sortedRecipients(ms []emailtest.Received) []string {
-	var to []string
-	for _, m := range ms {
-		to = append(to, m.To...)
-	}
-	slices.Sort(to)
-	return to
 }
