@@ -26,6 +26,8 @@ const (
 	opResetPassword   operation = "resetPassword"
 	opCheckResetToken operation = "checkResetToken"
 	opRegister        operation = "register"
+	// Its own allowance, of RateLimits.ResetPassword's size: spending a mailed token.
+	opConfirmEmailChange operation = "confirmEmailChange"
 )
 
 func (l RateLimits) perMinute(op operation) int {
@@ -34,7 +36,7 @@ func (l RateLimits) perMinute(op operation) int {
 		return l.ForgotPassword
 	case opLogin:
 		return l.Login
-	case opResetPassword:
+	case opResetPassword, opConfirmEmailChange:
 		return l.ResetPassword
 	case opCheckResetToken:
 		return l.CheckResetToken

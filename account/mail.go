@@ -32,6 +32,12 @@ func (s *Service) DeliverMail(ctx context.Context, m *ent.OutboxMail) error {
 		return s.deliverSignUp(ctx, m)
 	case outboxmail.KindEmailVerification:
 		return s.deliverVerification(ctx, m)
+	case outboxmail.KindEmailChange:
+		return s.deliverEmailChange(ctx, m)
+	case outboxmail.KindEmailChangeNotice:
+		return s.deliverChangeNotice(ctx, m)
+	case outboxmail.KindEmailChanged:
+		return s.sendEmailChanged(ctx, m)
 	}
 	return fmt.Errorf("unknown mail kind %q", m.Kind)
 }
@@ -40,7 +46,10 @@ func (s *Service) DeliverMail(ctx context.Context, m *ent.OutboxMail) error {
 // as processed once its outcome is known (accepted for sending, or settled with nothing to
 // send), and nothing more: which mail it sends, if any, and so every delivery outcome, depends
 // on whether the account exists, and a counter that moved with it would tell whoever reads the
-// metrics. Other mail, to an account the caller has proved they hold (a "password changed"
+// metrics. The mails an address change asks for count queued and processed (it left the outbox)
+// only, too: what goes to the new address, a link or a notice, depends on whether it has an
+// account, and either may be held back by the per-address limits, when nothing is sent. Other
+// mail, to an account the caller has proved they hold (a "password changed" or "email changed"
 // notice, a verification link asked for while signed in), counts its deliveries too: sent,
 // failed, retried, given_up and refused.
 
@@ -52,13 +61,18 @@ func requestKind(k outboxmail.Kind) bool {
 // CountMail is the outbox's observer: it counts event in the delivery of m, final when m has
 // left the outbox.
 func (s *Service) CountMail(m *ent.OutboxMail, event string, final bool) {
-	if !requestKind(m.Kind) {
+	switch m.Kind {
+	case outboxmail.KindPasswordReset, outboxmail.KindSignUp:
+		// acceptReset counted and marked an accepted request; one that leaves undecided counts here.
+		if final && !m.Accepted {
+			s.countProcessed(m.Kind)
+		}
+	case outboxmail.KindEmailChange, outboxmail.KindEmailChangeNotice:
+		if final {
+			s.cfg.Observer.MailEvent(string(m.Kind), "processed")
+		}
+	default:
 		s.cfg.Observer.MailEvent(string(m.Kind), event)
-		return
-	}
-	// acceptReset counted and marked an accepted request; one that leaves undecided counts here.
-	if final && !m.Accepted {
-		s.countProcessed(m.Kind)
 	}
 }
 

@@ -119,59 +119,22 @@ func (decidedElsewhere) Skipped() bool { return true }
 
 var errDecidedElsewhere error = decidedElsewhere{}
 
-// acceptReset is the one place an allowed reset request is recorded: one transaction marks m
-// accepted and counts it against u's limits, each write conditional on what was read (m not
-// accepted, and free of senders when guards say so; u's counters unchanged), so that two
-// workers cannot both spend the account's last mail. The loser gets errDecidedElsewhere. On
-// success m and u are updated to match and the request counts as processed.
+// acceptReset records an allowed reset request m for u with acceptMail, spending from u's
+// allowance; on success u is updated to match and the request counts as processed.
 func (s *Service) acceptReset(ctx context.Context, u *ent.User, m *ent.OutboxMail, guards ...predicate.OutboxMail) error {
-	var accepted func()
-	err := s.withTx(ctx, func(tx *ent.Tx) (err error) {
-		accepted, err = s.acceptIn(ctx, tx, u, m, guards...)
-		return err
-	})
-	if err != nil {
+	next := accountCounters(u).after(m.RequestedAt)
+	if err := s.acceptMail(ctx, m, spendUser(u, next), guards...); err != nil {
 		return err
 	}
-	accepted()
+	s.acceptedReset(u, m, next)
 	return nil
 }
 
-// acceptIn is acceptReset's writes, in tx; once tx commits, accepted applies them to u and m.
-func (s *Service) acceptIn(ctx context.Context, tx *ent.Tx, u *ent.User, m *ent.OutboxMail, guards ...predicate.OutboxMail) (accepted func(), err error) {
-	next := accountCounters(u).after(m.RequestedAt)
-	unchanged := []predicate.User{user.ID(u.ID), user.ResetMailsInWindow(u.ResetMailsInWindow)}
-	if u.LastResetMailAt == nil {
-		unchanged = append(unchanged, user.LastResetMailAtIsNil())
-	} else {
-		unchanged = append(unchanged, user.LastResetMailAt(*u.LastResetMailAt))
-	}
-	n, err := tx.OutboxMail.Update().
-		Where(append(guards, outboxmail.ID(m.ID), outboxmail.Accepted(false))...).
-		SetAccepted(true).
-		Save(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("accept reset request: %w", err)
-	}
-	if n != 1 {
-		return nil, errDecidedElsewhere
-	}
-	n, err = tx.User.Update().Where(unchanged...).
-		SetLastResetMailAt(*next.last).
-		SetResetMailWindowStart(*next.windowStart).
-		SetResetMailsInWindow(next.inWindow).
-		Save(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("record reset mail: %w", err)
-	}
-	if n != 1 {
-		return nil, errDecidedElsewhere
-	}
-	return func() {
-		u.LastResetMailAt, u.ResetMailWindowStart, u.ResetMailsInWindow = next.last, next.windowStart, next.inWindow
-		m.Accepted = true
-		s.countProcessed(m.Kind)
-	}, nil
+// acceptedReset updates u and m once the acceptance of m, spending next, has committed.
+func (s *Service) acceptedReset(u *ent.User, m *ent.OutboxMail, next mailCounters) {
+	u.LastResetMailAt, u.ResetMailWindowStart, u.ResetMailsInWindow = next.last, next.windowStart, next.inWindow
+	m.Accepted = true
+	s.countProcessed(m.Kind)
 }
 
 // deliverReset looks the account up, decides, records an allowed request, makes a fresh token
@@ -192,13 +155,13 @@ func (s *Service) deliverReset(ctx context.Context, m *ent.OutboxMail) error {
 		return nil
 	}
 	token, hash := NewResetToken()
-	var accepted func()
+	accepting := !m.Accepted
+	next := accountCounters(u).after(m.RequestedAt)
 	err = s.withTx(ctx, func(tx *ent.Tx) error {
-		if !m.Accepted {
+		if accepting {
 			// The row is ours: a sender holds it, so no guard against other senders is needed.
 			// Accepted in the token's transaction: one commit a mail, not two.
-			var err error
-			if accepted, err = s.acceptIn(ctx, tx, u, m); err != nil {
+			if err := acceptIn(ctx, tx, m, spendUser(u, next)); err != nil {
 				return err
 			}
 		}
@@ -214,8 +177,8 @@ func (s *Service) deliverReset(ctx context.Context, m *ent.OutboxMail) error {
 	if err != nil {
 		return err
 	}
-	if accepted != nil {
-		accepted()
+	if accepting {
+		s.acceptedReset(u, m, next)
 	}
 	return s.mailer.SendPasswordReset(ctx, u.Email, u.Username, s.resetLink(token), s.cfg.ResetTokenTTL)
 }

@@ -20,6 +20,7 @@ type Mailer interface {
 	// SendPasswordChanged tells of times changes since the notice sent at since, the latest at at.
 	SendPasswordChanged(ctx context.Context, to, username string, at time.Time, times int, since time.Time) error
 	SignUpMailer
+	EmailChangeMailer
 }
 
 // Observer is told of events worth counting; the metrics package satisfies it.

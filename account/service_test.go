@@ -91,6 +91,22 @@ func (m *testMailer) SendVerificationLink(_ context.Context, to, _, _ string, _ 
 	return m.SendPasswordReset(context.Background(), to, "", "", 0)
 }
 
+func (m *testMailer) SendEmailChangeLink(_ context.Context, to, _, _ string, _ time.Duration) error {
+	return m.SendPasswordReset(context.Background(), to, "", "", 0)
+}
+
+func (m *testMailer) SendEmailChangeTaken(_ context.Context, to, _, _, _ string) error {
+	return m.SendPasswordReset(context.Background(), to, "", "", 0)
+}
+
+func (m *testMailer) SendEmailChangeRequested(_ context.Context, to, _, _, _, _ string, _ time.Duration) error {
+	return m.SendPasswordReset(context.Background(), to, "", "", 0)
+}
+
+func (m *testMailer) SendEmailChanged(_ context.Context, to, _, _ string, _ time.Time) error {
+	return m.SendPasswordReset(context.Background(), to, "", "", 0)
+}
+
 // countingObserver counts the mail events it is told, as "kind event".
 type countingObserver struct {
 	mu     sync.Mutex

@@ -189,11 +189,12 @@ func newAccounts(db *database.DB, mailer account.Mailer, acfg account.Config, cf
 	return accounts, box, err
 }
 
-// tokenCleanupInterval is how often expired reset tokens and pending sign-ups are deleted.
+// tokenCleanupInterval is how often expired reset tokens, pending sign-ups and email changes
+// are deleted.
 const tokenCleanupInterval = 10 * time.Minute
 
-// RunTokenCleanup deletes expired reset tokens, pending sign-ups and verification tokens now
-// and every tokenCleanupInterval until ctx ends.
+// RunTokenCleanup deletes expired reset tokens, pending sign-ups, verification tokens and email
+// changes now and every tokenCleanupInterval until ctx ends.
 func (a *App) RunTokenCleanup(ctx context.Context) {
 	tick := time.NewTicker(tokenCleanupInterval)
 	defer tick.Stop()
@@ -201,6 +202,7 @@ func (a *App) RunTokenCleanup(ctx context.Context) {
 		// A deletion begun is finished: cut short, it would only log a spurious failure.
 		a.Accounts.DeleteExpiredResetTokens(context.WithoutCancel(ctx))
 		a.Accounts.DeleteExpiredSignUps(context.WithoutCancel(ctx))
+		a.Accounts.DeleteExpiredEmailChanges(context.WithoutCancel(ctx))
 		select {
 		case <-ctx.Done():
 			return

@@ -29,6 +29,7 @@ var samples = []sample{
 	{"Readyz", http.MethodGet, "/readyz", "", "", http.StatusOK},
 	{"Page", http.MethodGet, "/login", "", "", http.StatusOK},
 	{"ResetPage", http.MethodGet, "/reset-password?token=x", "", "", http.StatusOK},
+	{"ConfirmEmailPage", http.MethodGet, "/confirm-email", "", "", http.StatusOK},
 	{"Page405", http.MethodPost, "/login", "application/x-www-form-urlencoded", "a=b", http.StatusMethodNotAllowed},
 	{"Asset", http.MethodGet, "/static/app.js", "", "", http.StatusOK},
 	{"NotFound", http.MethodGet, "/no/such/page", "", "", http.StatusNotFound},

@@ -37,6 +37,7 @@ func TestScreenshots(t *testing.T) {
 	link := mailedLink(t, env, "ada@example.com")
 	env.SignUp(t, "kim", "kim@example.com", "kim's long password")
 	verify := verifyLink(t, env, 2, "kim@example.com")
+	change := emailChangeLink(t, env, "ada@example.com", "an old long password", "ada@new.example")
 
 	tb := openTab(t, env)
 	if _, err := chromedp.Call(tb.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "UTC"}); err != nil {
@@ -75,6 +76,7 @@ func TestScreenshots(t *testing.T) {
 		{"login", func() { tb.open("/login", "login-submit") }, "login-submit"},
 		{"forgot-password", func() { tb.open("/forgot-password", "forgot-submit") }, "forgot-submit"},
 		{"reset-password", func() { tb.do("open the link", chromedp.Navigate(link)) }, "reset-submit"},
+		{"confirm-email", func() { tb.do("open the link", chromedp.Navigate(change)) }, "confirm-submit"},
 		{"account", func() {
 			tb.open("/account", "change-submit")
 			tb.wantText("verify-state", "is not verified yet")

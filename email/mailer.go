@@ -31,6 +31,7 @@ type Mailer struct {
 	reset     mailTemplate
 	changed   mailTemplate
 	signUp    signUpTemplates
+	change    changeMails
 }
 
 // NewMailer parses the embedded templates once and returns a Mailer sending through t.
@@ -54,6 +55,9 @@ func NewMailer(t Transport, appName string) (*Mailer, error) {
 		return nil, err
 	}
 	if m.signUp, err = parseSignUp(layout); err != nil {
+		return nil, err
+	}
+	if m.change, err = parseChangeMails(layout); err != nil {
 		return nil, err
 	}
 	return m, nil

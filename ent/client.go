@@ -11,8 +11,10 @@ import (
 
 	"latchkey/ent/migrate"
 
+	"latchkey/ent/emailchange"
 	"latchkey/ent/emailverificationtoken"
 	"latchkey/ent/loginfailure"
+	"latchkey/ent/mailallowance"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/pendingsignup"
@@ -30,10 +32,14 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// EmailChange is the client for interacting with the EmailChange builders.
+	EmailChange *EmailChangeClient
 	// EmailVerificationToken is the client for interacting with the EmailVerificationToken builders.
 	EmailVerificationToken *EmailVerificationTokenClient
 	// LoginFailure is the client for interacting with the LoginFailure builders.
 	LoginFailure *LoginFailureClient
+	// MailAllowance is the client for interacting with the MailAllowance builders.
+	MailAllowance *MailAllowanceClient
 	// OutboxMail is the client for interacting with the OutboxMail builders.
 	OutboxMail *OutboxMailClient
 	// PasswordResetToken is the client for interacting with the PasswordResetToken builders.
@@ -55,8 +61,10 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.EmailChange = NewEmailChangeClient(c.config)
 	c.EmailVerificationToken = NewEmailVerificationTokenClient(c.config)
 	c.LoginFailure = NewLoginFailureClient(c.config)
+	c.MailAllowance = NewMailAllowanceClient(c.config)
 	c.OutboxMail = NewOutboxMailClient(c.config)
 	c.PasswordResetToken = NewPasswordResetTokenClient(c.config)
 	c.PendingSignup = NewPendingSignupClient(c.config)
@@ -154,8 +162,10 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:                    ctx,
 		config:                 cfg,
+		EmailChange:            NewEmailChangeClient(cfg),
 		EmailVerificationToken: NewEmailVerificationTokenClient(cfg),
 		LoginFailure:           NewLoginFailureClient(cfg),
+		MailAllowance:          NewMailAllowanceClient(cfg),
 		OutboxMail:             NewOutboxMailClient(cfg),
 		PasswordResetToken:     NewPasswordResetTokenClient(cfg),
 		PendingSignup:          NewPendingSignupClient(cfg),
@@ -180,8 +190,10 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:                    ctx,
 		config:                 cfg,
+		EmailChange:            NewEmailChangeClient(cfg),
 		EmailVerificationToken: NewEmailVerificationTokenClient(cfg),
 		LoginFailure:           NewLoginFailureClient(cfg),
+		MailAllowance:          NewMailAllowanceClient(cfg),
 		OutboxMail:             NewOutboxMailClient(cfg),
 		PasswordResetToken:     NewPasswordResetTokenClient(cfg),
 		PendingSignup:          NewPendingSignupClient(cfg),
@@ -193,7 +205,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		EmailVerificationToken.
+//		EmailChange.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -216,8 +228,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.EmailVerificationToken, c.LoginFailure, c.OutboxMail, c.PasswordResetToken,
-		c.PendingSignup, c.ReadinessProbe, c.User,
+		c.EmailChange, c.EmailVerificationToken, c.LoginFailure, c.MailAllowance,
+		c.OutboxMail, c.PasswordResetToken, c.PendingSignup, c.ReadinessProbe, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -227,8 +239,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.EmailVerificationToken, c.LoginFailure, c.OutboxMail, c.PasswordResetToken,
-		c.PendingSignup, c.ReadinessProbe, c.User,
+		c.EmailChange, c.EmailVerificationToken, c.LoginFailure, c.MailAllowance,
+		c.OutboxMail, c.PasswordResetToken, c.PendingSignup, c.ReadinessProbe, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -237,10 +249,14 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *EmailChangeMutation:
+		return c.EmailChange.mutate(ctx, m)
 	case *EmailVerificationTokenMutation:
 		return c.EmailVerificationToken.mutate(ctx, m)
 	case *LoginFailureMutation:
 		return c.LoginFailure.mutate(ctx, m)
+	case *MailAllowanceMutation:
+		return c.MailAllowance.mutate(ctx, m)
 	case *OutboxMailMutation:
 		return c.OutboxMail.mutate(ctx, m)
 	case *PasswordResetTokenMutation:
@@ -253,6 +269,155 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.User.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// EmailChangeClient is a client for the EmailChange schema.
+type EmailChangeClient struct {
+	config
+}
+
+// NewEmailChangeClient returns a client for the EmailChange from the given config.
+func NewEmailChangeClient(c config) *EmailChangeClient {
+	return &EmailChangeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `emailchange.Hooks(f(g(h())))`.
+func (c *EmailChangeClient) Use(hooks ...Hook) {
+	c.hooks.EmailChange = append(c.hooks.EmailChange, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `emailchange.Intercept(f(g(h())))`.
+func (c *EmailChangeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EmailChange = append(c.inters.EmailChange, interceptors...)
+}
+
+// Create returns a builder for creating a EmailChange entity.
+func (c *EmailChangeClient) Create() *EmailChangeCreate {
+	mutation := newEmailChangeMutation(c.config, OpCreate)
+	return &EmailChangeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EmailChange entities.
+func (c *EmailChangeClient) CreateBulk(builders ...*EmailChangeCreate) *EmailChangeCreateBulk {
+	return &EmailChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EmailChangeClient) MapCreateBulk(slice any, setFunc func(*EmailChangeCreate, int)) *EmailChangeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EmailChangeCreateBulk{err: fmt.Errorf("calling to EmailChangeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EmailChangeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EmailChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EmailChange.
+func (c *EmailChangeClient) Update() *EmailChangeUpdate {
+	mutation := newEmailChangeMutation(c.config, OpUpdate)
+	return &EmailChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EmailChangeClient) UpdateOne(_m *EmailChange) *EmailChangeUpdateOne {
+	mutation := newEmailChangeMutation(c.config, OpUpdateOne, withEmailChange(_m))
+	return &EmailChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EmailChangeClient) UpdateOneID(id int) *EmailChangeUpdateOne {
+	mutation := newEmailChangeMutation(c.config, OpUpdateOne, withEmailChangeID(id))
+	return &EmailChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EmailChange.
+func (c *EmailChangeClient) Delete() *EmailChangeDelete {
+	mutation := newEmailChangeMutation(c.config, OpDelete)
+	return &EmailChangeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EmailChangeClient) DeleteOne(_m *EmailChange) *EmailChangeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EmailChangeClient) DeleteOneID(id int) *EmailChangeDeleteOne {
+	builder := c.Delete().Where(emailchange.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EmailChangeDeleteOne{builder}
+}
+
+// Query returns a query builder for EmailChange.
+func (c *EmailChangeClient) Query() *EmailChangeQuery {
+	return &EmailChangeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEmailChange},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EmailChange entity by its id.
+func (c *EmailChangeClient) Get(ctx context.Context, id int) (*EmailChange, error) {
+	return c.Query().Where(emailchange.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EmailChangeClient) GetX(ctx context.Context, id int) *EmailChange {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a EmailChange.
+func (c *EmailChangeClient) QueryUser(_m *EmailChange) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(emailchange.Table, emailchange.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, emailchange.UserTable, emailchange.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EmailChangeClient) Hooks() []Hook {
+	return c.hooks.EmailChange
+}
+
+// Interceptors returns the client interceptors.
+func (c *EmailChangeClient) Interceptors() []Interceptor {
+	return c.inters.EmailChange
+}
+
+func (c *EmailChangeClient) mutate(ctx context.Context, m *EmailChangeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EmailChangeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EmailChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EmailChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EmailChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EmailChange mutation op: %q", m.Op())
 	}
 }
 
@@ -535,6 +700,139 @@ func (c *LoginFailureClient) mutate(ctx context.Context, m *LoginFailureMutation
 		return (&LoginFailureDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown LoginFailure mutation op: %q", m.Op())
+	}
+}
+
+// MailAllowanceClient is a client for the MailAllowance schema.
+type MailAllowanceClient struct {
+	config
+}
+
+// NewMailAllowanceClient returns a client for the MailAllowance from the given config.
+func NewMailAllowanceClient(c config) *MailAllowanceClient {
+	return &MailAllowanceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `mailallowance.Hooks(f(g(h())))`.
+func (c *MailAllowanceClient) Use(hooks ...Hook) {
+	c.hooks.MailAllowance = append(c.hooks.MailAllowance, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `mailallowance.Intercept(f(g(h())))`.
+func (c *MailAllowanceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MailAllowance = append(c.inters.MailAllowance, interceptors...)
+}
+
+// Create returns a builder for creating a MailAllowance entity.
+func (c *MailAllowanceClient) Create() *MailAllowanceCreate {
+	mutation := newMailAllowanceMutation(c.config, OpCreate)
+	return &MailAllowanceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MailAllowance entities.
+func (c *MailAllowanceClient) CreateBulk(builders ...*MailAllowanceCreate) *MailAllowanceCreateBulk {
+	return &MailAllowanceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MailAllowanceClient) MapCreateBulk(slice any, setFunc func(*MailAllowanceCreate, int)) *MailAllowanceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MailAllowanceCreateBulk{err: fmt.Errorf("calling to MailAllowanceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MailAllowanceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MailAllowanceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MailAllowance.
+func (c *MailAllowanceClient) Update() *MailAllowanceUpdate {
+	mutation := newMailAllowanceMutation(c.config, OpUpdate)
+	return &MailAllowanceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MailAllowanceClient) UpdateOne(_m *MailAllowance) *MailAllowanceUpdateOne {
+	mutation := newMailAllowanceMutation(c.config, OpUpdateOne, withMailAllowance(_m))
+	return &MailAllowanceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MailAllowanceClient) UpdateOneID(id int) *MailAllowanceUpdateOne {
+	mutation := newMailAllowanceMutation(c.config, OpUpdateOne, withMailAllowanceID(id))
+	return &MailAllowanceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MailAllowance.
+func (c *MailAllowanceClient) Delete() *MailAllowanceDelete {
+	mutation := newMailAllowanceMutation(c.config, OpDelete)
+	return &MailAllowanceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MailAllowanceClient) DeleteOne(_m *MailAllowance) *MailAllowanceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MailAllowanceClient) DeleteOneID(id int) *MailAllowanceDeleteOne {
+	builder := c.Delete().Where(mailallowance.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MailAllowanceDeleteOne{builder}
+}
+
+// Query returns a query builder for MailAllowance.
+func (c *MailAllowanceClient) Query() *MailAllowanceQuery {
+	return &MailAllowanceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMailAllowance},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MailAllowance entity by its id.
+func (c *MailAllowanceClient) Get(ctx context.Context, id int) (*MailAllowance, error) {
+	return c.Query().Where(mailallowance.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MailAllowanceClient) GetX(ctx context.Context, id int) *MailAllowance {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *MailAllowanceClient) Hooks() []Hook {
+	return c.hooks.MailAllowance
+}
+
+// Interceptors returns the client interceptors.
+func (c *MailAllowanceClient) Interceptors() []Interceptor {
+	return c.inters.MailAllowance
+}
+
+func (c *MailAllowanceClient) mutate(ctx context.Context, m *MailAllowanceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MailAllowanceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MailAllowanceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MailAllowanceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MailAllowanceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MailAllowance mutation op: %q", m.Op())
 	}
 }
 
@@ -1226,6 +1524,22 @@ func (c *UserClient) QueryVerificationTokens(_m *User) *EmailVerificationTokenQu
 	return query
 }
 
+// QueryEmailChanges queries the email_changes edge of a User.
+func (c *UserClient) QueryEmailChanges(_m *User) *EmailChangeQuery {
+	query := (&EmailChangeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(emailchange.Table, emailchange.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.EmailChangesTable, user.EmailChangesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	hooks := c.hooks.User
@@ -1255,11 +1569,11 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		EmailVerificationToken, LoginFailure, OutboxMail, PasswordResetToken,
-		PendingSignup, ReadinessProbe, User []ent.Hook
+		EmailChange, EmailVerificationToken, LoginFailure, MailAllowance, OutboxMail,
+		PasswordResetToken, PendingSignup, ReadinessProbe, User []ent.Hook
 	}
 	inters struct {
-		EmailVerificationToken, LoginFailure, OutboxMail, PasswordResetToken,
-		PendingSignup, ReadinessProbe, User []ent.Interceptor
+		EmailChange, EmailVerificationToken, LoginFailure, MailAllowance, OutboxMail,
+		PasswordResetToken, PendingSignup, ReadinessProbe, User []ent.Interceptor
 	}
 )

@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"latchkey/ent/emailchange"
 	"latchkey/ent/emailverificationtoken"
 	"latchkey/ent/loginfailure"
+	"latchkey/ent/mailallowance"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/pendingsignup"
@@ -79,8 +81,10 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			emailchange.Table:            emailchange.ValidColumn,
 			emailverificationtoken.Table: emailverificationtoken.ValidColumn,
 			loginfailure.Table:           loginfailure.ValidColumn,
+			mailallowance.Table:          mailallowance.ValidColumn,
 			outboxmail.Table:             outboxmail.ValidColumn,
 			passwordresettoken.Table:     passwordresettoken.ValidColumn,
 			pendingsignup.Table:          pendingsignup.ValidColumn,

@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"latchkey/ent/emailchange"
 	"latchkey/ent/emailverificationtoken"
 	"latchkey/ent/loginfailure"
+	"latchkey/ent/mailallowance"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/pendingsignup"
@@ -30,14 +32,811 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
+	TypeEmailChange            = "EmailChange"
 	TypeEmailVerificationToken = "EmailVerificationToken"
 	TypeLoginFailure           = "LoginFailure"
+	TypeMailAllowance          = "MailAllowance"
 	TypeOutboxMail             = "OutboxMail"
 	TypePasswordResetToken     = "PasswordResetToken"
 	TypePendingSignup          = "PendingSignup"
 	TypeReadinessProbe         = "ReadinessProbe"
 	TypeUser                   = "User"
 )
+
+// EmailChangeMutation represents an operation that mutates the EmailChange nodes in the graph.
+type EmailChangeMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	new_email          *string
+	request_id         *int
+	addrequest_id      *int
+	session_version    *int
+	addsession_version *int
+	token_hash         *string
+	expires_at         *time.Time
+	created_at         *time.Time
+	clearedFields      map[string]struct{}
+	user               *int
+	cleareduser        bool
+	done               bool
+	oldValue           func(context.Context) (*EmailChange, error)
+	predicates         []predicate.EmailChange
+}
+
+var _ ent.Mutation = (*EmailChangeMutation)(nil)
+
+// emailchangeOption allows management of the mutation configuration using functional options.
+type emailchangeOption func(*EmailChangeMutation)
+
+// newEmailChangeMutation creates new mutation for the EmailChange entity.
+func newEmailChangeMutation(c config, op Op, opts ...emailchangeOption) *EmailChangeMutation {
+	m := &EmailChangeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeEmailChange,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withEmailChangeID sets the ID field of the mutation.
+func withEmailChangeID(id int) emailchangeOption {
+	return func(m *EmailChangeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *EmailChange
+		)
+		m.oldValue = func(ctx context.Context) (*EmailChange, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().EmailChange.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withEmailChange sets the old EmailChange of the mutation.
+func withEmailChange(node *EmailChange) emailchangeOption {
+	return func(m *EmailChangeMutation) {
+		m.oldValue = func(context.Context) (*EmailChange, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m EmailChangeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m EmailChangeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *EmailChangeMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *EmailChangeMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().EmailChange.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *EmailChangeMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *EmailChangeMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the EmailChange entity.
+// If the EmailChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EmailChangeMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *EmailChangeMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetNewEmail sets the "new_email" field.
+func (m *EmailChangeMutation) SetNewEmail(s string) {
+	m.new_email = &s
+}
+
+// NewEmail returns the value of the "new_email" field in the mutation.
+func (m *EmailChangeMutation) NewEmail() (r string, exists bool) {
+	v := m.new_email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNewEmail returns the old "new_email" field's value of the EmailChange entity.
+// If the EmailChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EmailChangeMutation) OldNewEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNewEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNewEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNewEmail: %w", err)
+	}
+	return oldValue.NewEmail, nil
+}
+
+// ResetNewEmail resets all changes to the "new_email" field.
+func (m *EmailChangeMutation) ResetNewEmail() {
+	m.new_email = nil
+}
+
+// SetRequestID sets the "request_id" field.
+func (m *EmailChangeMutation) SetRequestID(i int) {
+	m.request_id = &i
+	m.addrequest_id = nil
+}
+
+// RequestID returns the value of the "request_id" field in the mutation.
+func (m *EmailChangeMutation) RequestID() (r int, exists bool) {
+	v := m.request_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestID returns the old "request_id" field's value of the EmailChange entity.
+// If the EmailChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EmailChangeMutation) OldRequestID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestID: %w", err)
+	}
+	return oldValue.RequestID, nil
+}
+
+// AddRequestID adds i to the "request_id" field.
+func (m *EmailChangeMutation) AddRequestID(i int) {
+	if m.addrequest_id != nil {
+		*m.addrequest_id += i
+	} else {
+		m.addrequest_id = &i
+	}
+}
+
+// AddedRequestID returns the value that was added to the "request_id" field in this mutation.
+func (m *EmailChangeMutation) AddedRequestID() (r int, exists bool) {
+	v := m.addrequest_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRequestID resets all changes to the "request_id" field.
+func (m *EmailChangeMutation) ResetRequestID() {
+	m.request_id = nil
+	m.addrequest_id = nil
+}
+
+// SetSessionVersion sets the "session_version" field.
+func (m *EmailChangeMutation) SetSessionVersion(i int) {
+	m.session_version = &i
+	m.addsession_version = nil
+}
+
+// SessionVersion returns the value of the "session_version" field in the mutation.
+func (m *EmailChangeMutation) SessionVersion() (r int, exists bool) {
+	v := m.session_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionVersion returns the old "session_version" field's value of the EmailChange entity.
+// If the EmailChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EmailChangeMutation) OldSessionVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionVersion: %w", err)
+	}
+	return oldValue.SessionVersion, nil
+}
+
+// AddSessionVersion adds i to the "session_version" field.
+func (m *EmailChangeMutation) AddSessionVersion(i int) {
+	if m.addsession_version != nil {
+		*m.addsession_version += i
+	} else {
+		m.addsession_version = &i
+	}
+}
+
+// AddedSessionVersion returns the value that was added to the "session_version" field in this mutation.
+func (m *EmailChangeMutation) AddedSessionVersion() (r int, exists bool) {
+	v := m.addsession_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSessionVersion resets all changes to the "session_version" field.
+func (m *EmailChangeMutation) ResetSessionVersion() {
+	m.session_version = nil
+	m.addsession_version = nil
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (m *EmailChangeMutation) SetTokenHash(s string) {
+	m.token_hash = &s
+}
+
+// TokenHash returns the value of the "token_hash" field in the mutation.
+func (m *EmailChangeMutation) TokenHash() (r string, exists bool) {
+	v := m.token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenHash returns the old "token_hash" field's value of the EmailChange entity.
+// If the EmailChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EmailChangeMutation) OldTokenHash(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenHash: %w", err)
+	}
+	return oldValue.TokenHash, nil
+}
+
+// ClearTokenHash clears the value of the "token_hash" field.
+func (m *EmailChangeMutation) ClearTokenHash() {
+	m.token_hash = nil
+	m.clearedFields[emailchange.FieldTokenHash] = struct{}{}
+}
+
+// TokenHashCleared returns if the "token_hash" field was cleared in this mutation.
+func (m *EmailChangeMutation) TokenHashCleared() bool {
+	_, ok := m.clearedFields[emailchange.FieldTokenHash]
+	return ok
+}
+
+// ResetTokenHash resets all changes to the "token_hash" field.
+func (m *EmailChangeMutation) ResetTokenHash() {
+	m.token_hash = nil
+	delete(m.clearedFields, emailchange.FieldTokenHash)
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *EmailChangeMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *EmailChangeMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the EmailChange entity.
+// If the EmailChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EmailChangeMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *EmailChangeMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *EmailChangeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *EmailChangeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the EmailChange entity.
+// If the EmailChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EmailChangeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *EmailChangeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *EmailChangeMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[emailchange.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *EmailChangeMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *EmailChangeMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *EmailChangeMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the EmailChangeMutation builder.
+func (m *EmailChangeMutation) Where(ps ...predicate.EmailChange) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the EmailChangeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *EmailChangeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.EmailChange, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *EmailChangeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *EmailChangeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (EmailChange).
+func (m *EmailChangeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *EmailChangeMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.user != nil {
+		fields = append(fields, emailchange.FieldUserID)
+	}
+	if m.new_email != nil {
+		fields = append(fields, emailchange.FieldNewEmail)
+	}
+	if m.request_id != nil {
+		fields = append(fields, emailchange.FieldRequestID)
+	}
+	if m.session_version != nil {
+		fields = append(fields, emailchange.FieldSessionVersion)
+	}
+	if m.token_hash != nil {
+		fields = append(fields, emailchange.FieldTokenHash)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, emailchange.FieldExpiresAt)
+	}
+	if m.created_at != nil {
+		fields = append(fields, emailchange.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *EmailChangeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case emailchange.FieldUserID:
+		return m.UserID()
+	case emailchange.FieldNewEmail:
+		return m.NewEmail()
+	case emailchange.FieldRequestID:
+		return m.RequestID()
+	case emailchange.FieldSessionVersion:
+		return m.SessionVersion()
+	case emailchange.FieldTokenHash:
+		return m.TokenHash()
+	case emailchange.FieldExpiresAt:
+		return m.ExpiresAt()
+	case emailchange.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *EmailChangeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case emailchange.FieldUserID:
+		return m.OldUserID(ctx)
+	case emailchange.FieldNewEmail:
+		return m.OldNewEmail(ctx)
+	case emailchange.FieldRequestID:
+		return m.OldRequestID(ctx)
+	case emailchange.FieldSessionVersion:
+		return m.OldSessionVersion(ctx)
+	case emailchange.FieldTokenHash:
+		return m.OldTokenHash(ctx)
+	case emailchange.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case emailchange.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown EmailChange field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EmailChangeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case emailchange.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case emailchange.FieldNewEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNewEmail(v)
+		return nil
+	case emailchange.FieldRequestID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestID(v)
+		return nil
+	case emailchange.FieldSessionVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionVersion(v)
+		return nil
+	case emailchange.FieldTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenHash(v)
+		return nil
+	case emailchange.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case emailchange.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EmailChange field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *EmailChangeMutation) AddedFields() []string {
+	var fields []string
+	if m.addrequest_id != nil {
+		fields = append(fields, emailchange.FieldRequestID)
+	}
+	if m.addsession_version != nil {
+		fields = append(fields, emailchange.FieldSessionVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *EmailChangeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case emailchange.FieldRequestID:
+		return m.AddedRequestID()
+	case emailchange.FieldSessionVersion:
+		return m.AddedSessionVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EmailChangeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case emailchange.FieldRequestID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRequestID(v)
+		return nil
+	case emailchange.FieldSessionVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSessionVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EmailChange numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *EmailChangeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(emailchange.FieldTokenHash) {
+		fields = append(fields, emailchange.FieldTokenHash)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *EmailChangeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *EmailChangeMutation) ClearField(name string) error {
+	switch name {
+	case emailchange.FieldTokenHash:
+		m.ClearTokenHash()
+		return nil
+	}
+	return fmt.Errorf("unknown EmailChange nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *EmailChangeMutation) ResetField(name string) error {
+	switch name {
+	case emailchange.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case emailchange.FieldNewEmail:
+		m.ResetNewEmail()
+		return nil
+	case emailchange.FieldRequestID:
+		m.ResetRequestID()
+		return nil
+	case emailchange.FieldSessionVersion:
+		m.ResetSessionVersion()
+		return nil
+	case emailchange.FieldTokenHash:
+		m.ResetTokenHash()
+		return nil
+	case emailchange.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case emailchange.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown EmailChange field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *EmailChangeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, emailchange.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *EmailChangeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case emailchange.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *EmailChangeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *EmailChangeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *EmailChangeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, emailchange.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *EmailChangeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case emailchange.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *EmailChangeMutation) ClearEdge(name string) error {
+	switch name {
+	case emailchange.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown EmailChange unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *EmailChangeMutation) ResetEdge(name string) error {
+	switch name {
+	case emailchange.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown EmailChange edge %s", name)
+}
 
 // EmailVerificationTokenMutation represents an operation that mutates the EmailVerificationToken nodes in the graph.
 type EmailVerificationTokenMutation struct {
@@ -1162,6 +1961,530 @@ func (m *LoginFailureMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown LoginFailure edge %s", name)
 }
 
+// MailAllowanceMutation represents an operation that mutates the MailAllowance nodes in the graph.
+type MailAllowanceMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	key                *string
+	last_mail_at       *time.Time
+	window_start       *time.Time
+	mails_in_window    *int
+	addmails_in_window *int
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*MailAllowance, error)
+	predicates         []predicate.MailAllowance
+}
+
+var _ ent.Mutation = (*MailAllowanceMutation)(nil)
+
+// mailallowanceOption allows management of the mutation configuration using functional options.
+type mailallowanceOption func(*MailAllowanceMutation)
+
+// newMailAllowanceMutation creates new mutation for the MailAllowance entity.
+func newMailAllowanceMutation(c config, op Op, opts ...mailallowanceOption) *MailAllowanceMutation {
+	m := &MailAllowanceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMailAllowance,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMailAllowanceID sets the ID field of the mutation.
+func withMailAllowanceID(id int) mailallowanceOption {
+	return func(m *MailAllowanceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MailAllowance
+		)
+		m.oldValue = func(ctx context.Context) (*MailAllowance, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MailAllowance.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMailAllowance sets the old MailAllowance of the mutation.
+func withMailAllowance(node *MailAllowance) mailallowanceOption {
+	return func(m *MailAllowanceMutation) {
+		m.oldValue = func(context.Context) (*MailAllowance, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MailAllowanceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MailAllowanceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MailAllowanceMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MailAllowanceMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MailAllowance.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKey sets the "key" field.
+func (m *MailAllowanceMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *MailAllowanceMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the MailAllowance entity.
+// If the MailAllowance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MailAllowanceMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *MailAllowanceMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetLastMailAt sets the "last_mail_at" field.
+func (m *MailAllowanceMutation) SetLastMailAt(t time.Time) {
+	m.last_mail_at = &t
+}
+
+// LastMailAt returns the value of the "last_mail_at" field in the mutation.
+func (m *MailAllowanceMutation) LastMailAt() (r time.Time, exists bool) {
+	v := m.last_mail_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastMailAt returns the old "last_mail_at" field's value of the MailAllowance entity.
+// If the MailAllowance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MailAllowanceMutation) OldLastMailAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastMailAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastMailAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastMailAt: %w", err)
+	}
+	return oldValue.LastMailAt, nil
+}
+
+// ResetLastMailAt resets all changes to the "last_mail_at" field.
+func (m *MailAllowanceMutation) ResetLastMailAt() {
+	m.last_mail_at = nil
+}
+
+// SetWindowStart sets the "window_start" field.
+func (m *MailAllowanceMutation) SetWindowStart(t time.Time) {
+	m.window_start = &t
+}
+
+// WindowStart returns the value of the "window_start" field in the mutation.
+func (m *MailAllowanceMutation) WindowStart() (r time.Time, exists bool) {
+	v := m.window_start
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWindowStart returns the old "window_start" field's value of the MailAllowance entity.
+// If the MailAllowance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MailAllowanceMutation) OldWindowStart(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWindowStart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWindowStart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWindowStart: %w", err)
+	}
+	return oldValue.WindowStart, nil
+}
+
+// ResetWindowStart resets all changes to the "window_start" field.
+func (m *MailAllowanceMutation) ResetWindowStart() {
+	m.window_start = nil
+}
+
+// SetMailsInWindow sets the "mails_in_window" field.
+func (m *MailAllowanceMutation) SetMailsInWindow(i int) {
+	m.mails_in_window = &i
+	m.addmails_in_window = nil
+}
+
+// MailsInWindow returns the value of the "mails_in_window" field in the mutation.
+func (m *MailAllowanceMutation) MailsInWindow() (r int, exists bool) {
+	v := m.mails_in_window
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMailsInWindow returns the old "mails_in_window" field's value of the MailAllowance entity.
+// If the MailAllowance object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MailAllowanceMutation) OldMailsInWindow(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMailsInWindow is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMailsInWindow requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMailsInWindow: %w", err)
+	}
+	return oldValue.MailsInWindow, nil
+}
+
+// AddMailsInWindow adds i to the "mails_in_window" field.
+func (m *MailAllowanceMutation) AddMailsInWindow(i int) {
+	if m.addmails_in_window != nil {
+		*m.addmails_in_window += i
+	} else {
+		m.addmails_in_window = &i
+	}
+}
+
+// AddedMailsInWindow returns the value that was added to the "mails_in_window" field in this mutation.
+func (m *MailAllowanceMutation) AddedMailsInWindow() (r int, exists bool) {
+	v := m.addmails_in_window
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMailsInWindow resets all changes to the "mails_in_window" field.
+func (m *MailAllowanceMutation) ResetMailsInWindow() {
+	m.mails_in_window = nil
+	m.addmails_in_window = nil
+}
+
+// Where appends a list predicates to the MailAllowanceMutation builder.
+func (m *MailAllowanceMutation) Where(ps ...predicate.MailAllowance) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MailAllowanceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MailAllowanceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MailAllowance, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MailAllowanceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MailAllowanceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MailAllowance).
+func (m *MailAllowanceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MailAllowanceMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.key != nil {
+		fields = append(fields, mailallowance.FieldKey)
+	}
+	if m.last_mail_at != nil {
+		fields = append(fields, mailallowance.FieldLastMailAt)
+	}
+	if m.window_start != nil {
+		fields = append(fields, mailallowance.FieldWindowStart)
+	}
+	if m.mails_in_window != nil {
+		fields = append(fields, mailallowance.FieldMailsInWindow)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MailAllowanceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case mailallowance.FieldKey:
+		return m.Key()
+	case mailallowance.FieldLastMailAt:
+		return m.LastMailAt()
+	case mailallowance.FieldWindowStart:
+		return m.WindowStart()
+	case mailallowance.FieldMailsInWindow:
+		return m.MailsInWindow()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MailAllowanceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case mailallowance.FieldKey:
+		return m.OldKey(ctx)
+	case mailallowance.FieldLastMailAt:
+		return m.OldLastMailAt(ctx)
+	case mailallowance.FieldWindowStart:
+		return m.OldWindowStart(ctx)
+	case mailallowance.FieldMailsInWindow:
+		return m.OldMailsInWindow(ctx)
+	}
+	return nil, fmt.Errorf("unknown MailAllowance field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MailAllowanceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case mailallowance.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case mailallowance.FieldLastMailAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastMailAt(v)
+		return nil
+	case mailallowance.FieldWindowStart:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWindowStart(v)
+		return nil
+	case mailallowance.FieldMailsInWindow:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMailsInWindow(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MailAllowance field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MailAllowanceMutation) AddedFields() []string {
+	var fields []string
+	if m.addmails_in_window != nil {
+		fields = append(fields, mailallowance.FieldMailsInWindow)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MailAllowanceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case mailallowance.FieldMailsInWindow:
+		return m.AddedMailsInWindow()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MailAllowanceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case mailallowance.FieldMailsInWindow:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMailsInWindow(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MailAllowance numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MailAllowanceMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MailAllowanceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MailAllowanceMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown MailAllowance nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MailAllowanceMutation) ResetField(name string) error {
+	switch name {
+	case mailallowance.FieldKey:
+		m.ResetKey()
+		return nil
+	case mailallowance.FieldLastMailAt:
+		m.ResetLastMailAt()
+		return nil
+	case mailallowance.FieldWindowStart:
+		m.ResetWindowStart()
+		return nil
+	case mailallowance.FieldMailsInWindow:
+		m.ResetMailsInWindow()
+		return nil
+	}
+	return fmt.Errorf("unknown MailAllowance field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MailAllowanceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MailAllowanceMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MailAllowanceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MailAllowanceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MailAllowanceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MailAllowanceMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MailAllowanceMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown MailAllowance unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MailAllowanceMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown MailAllowance edge %s", name)
+}
+
 // OutboxMailMutation represents an operation that mutates the OutboxMail nodes in the graph.
 type OutboxMailMutation struct {
 	config
@@ -1185,6 +2508,7 @@ type OutboxMailMutation struct {
 	last_change_at     *time.Time
 	previous_notice_at *time.Time
 	password_hash      *string
+	new_email          *string
 	clearedFields      map[string]struct{}
 	done               bool
 	oldValue           func(context.Context) (*OutboxMail, error)
@@ -1945,6 +3269,55 @@ func (m *OutboxMailMutation) ResetPasswordHash() {
 	delete(m.clearedFields, outboxmail.FieldPasswordHash)
 }
 
+// SetNewEmail sets the "new_email" field.
+func (m *OutboxMailMutation) SetNewEmail(s string) {
+	m.new_email = &s
+}
+
+// NewEmail returns the value of the "new_email" field in the mutation.
+func (m *OutboxMailMutation) NewEmail() (r string, exists bool) {
+	v := m.new_email
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNewEmail returns the old "new_email" field's value of the OutboxMail entity.
+// If the OutboxMail object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMailMutation) OldNewEmail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNewEmail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNewEmail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNewEmail: %w", err)
+	}
+	return oldValue.NewEmail, nil
+}
+
+// ClearNewEmail clears the value of the "new_email" field.
+func (m *OutboxMailMutation) ClearNewEmail() {
+	m.new_email = nil
+	m.clearedFields[outboxmail.FieldNewEmail] = struct{}{}
+}
+
+// NewEmailCleared returns if the "new_email" field was cleared in this mutation.
+func (m *OutboxMailMutation) NewEmailCleared() bool {
+	_, ok := m.clearedFields[outboxmail.FieldNewEmail]
+	return ok
+}
+
+// ResetNewEmail resets all changes to the "new_email" field.
+func (m *OutboxMailMutation) ResetNewEmail() {
+	m.new_email = nil
+	delete(m.clearedFields, outboxmail.FieldNewEmail)
+}
+
 // Where appends a list predicates to the OutboxMailMutation builder.
 func (m *OutboxMailMutation) Where(ps ...predicate.OutboxMail) {
 	m.predicates = append(m.predicates, ps...)
@@ -1979,7 +3352,7 @@ func (m *OutboxMailMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OutboxMailMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.kind != nil {
 		fields = append(fields, outboxmail.FieldKind)
 	}
@@ -2022,6 +3395,9 @@ func (m *OutboxMailMutation) Fields() []string {
 	if m.password_hash != nil {
 		fields = append(fields, outboxmail.FieldPasswordHash)
 	}
+	if m.new_email != nil {
+		fields = append(fields, outboxmail.FieldNewEmail)
+	}
 	return fields
 }
 
@@ -2058,6 +3434,8 @@ func (m *OutboxMailMutation) Field(name string) (ent.Value, bool) {
 		return m.PreviousNoticeAt()
 	case outboxmail.FieldPasswordHash:
 		return m.PasswordHash()
+	case outboxmail.FieldNewEmail:
+		return m.NewEmail()
 	}
 	return nil, false
 }
@@ -2095,6 +3473,8 @@ func (m *OutboxMailMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldPreviousNoticeAt(ctx)
 	case outboxmail.FieldPasswordHash:
 		return m.OldPasswordHash(ctx)
+	case outboxmail.FieldNewEmail:
+		return m.OldNewEmail(ctx)
 	}
 	return nil, fmt.Errorf("unknown OutboxMail field %s", name)
 }
@@ -2202,6 +3582,13 @@ func (m *OutboxMailMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPasswordHash(v)
 		return nil
+	case outboxmail.FieldNewEmail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNewEmail(v)
+		return nil
 	}
 	return fmt.Errorf("unknown OutboxMail field %s", name)
 }
@@ -2292,6 +3679,9 @@ func (m *OutboxMailMutation) ClearedFields() []string {
 	if m.FieldCleared(outboxmail.FieldPasswordHash) {
 		fields = append(fields, outboxmail.FieldPasswordHash)
 	}
+	if m.FieldCleared(outboxmail.FieldNewEmail) {
+		fields = append(fields, outboxmail.FieldNewEmail)
+	}
 	return fields
 }
 
@@ -2326,6 +3716,9 @@ func (m *OutboxMailMutation) ClearField(name string) error {
 		return nil
 	case outboxmail.FieldPasswordHash:
 		m.ClearPasswordHash()
+		return nil
+	case outboxmail.FieldNewEmail:
+		m.ClearNewEmail()
 		return nil
 	}
 	return fmt.Errorf("unknown OutboxMail nullable field %s", name)
@@ -2376,6 +3769,9 @@ func (m *OutboxMailMutation) ResetField(name string) error {
 		return nil
 	case outboxmail.FieldPasswordHash:
 		m.ResetPasswordHash()
+		return nil
+	case outboxmail.FieldNewEmail:
+		m.ResetNewEmail()
 		return nil
 	}
 	return fmt.Errorf("unknown OutboxMail field %s", name)
@@ -4214,6 +5610,9 @@ type UserMutation struct {
 	verification_tokens        map[int]struct{}
 	removedverification_tokens map[int]struct{}
 	clearedverification_tokens bool
+	email_changes              map[int]struct{}
+	removedemail_changes       map[int]struct{}
+	clearedemail_changes       bool
 	done                       bool
 	oldValue                   func(context.Context) (*User, error)
 	predicates                 []predicate.User
@@ -4936,6 +6335,60 @@ func (m *UserMutation) ResetVerificationTokens() {
 	m.removedverification_tokens = nil
 }
 
+// AddEmailChangeIDs adds the "email_changes" edge to the EmailChange entity by ids.
+func (m *UserMutation) AddEmailChangeIDs(ids ...int) {
+	if m.email_changes == nil {
+		m.email_changes = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.email_changes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearEmailChanges clears the "email_changes" edge to the EmailChange entity.
+func (m *UserMutation) ClearEmailChanges() {
+	m.clearedemail_changes = true
+}
+
+// EmailChangesCleared reports if the "email_changes" edge to the EmailChange entity was cleared.
+func (m *UserMutation) EmailChangesCleared() bool {
+	return m.clearedemail_changes
+}
+
+// RemoveEmailChangeIDs removes the "email_changes" edge to the EmailChange entity by IDs.
+func (m *UserMutation) RemoveEmailChangeIDs(ids ...int) {
+	if m.removedemail_changes == nil {
+		m.removedemail_changes = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.email_changes, ids[i])
+		m.removedemail_changes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedEmailChanges returns the removed IDs of the "email_changes" edge to the EmailChange entity.
+func (m *UserMutation) RemovedEmailChangesIDs() (ids []int) {
+	for id := range m.removedemail_changes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// EmailChangesIDs returns the "email_changes" edge IDs in the mutation.
+func (m *UserMutation) EmailChangesIDs() (ids []int) {
+	for id := range m.email_changes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetEmailChanges resets all changes to the "email_changes" edge.
+func (m *UserMutation) ResetEmailChanges() {
+	m.email_changes = nil
+	m.clearedemail_changes = false
+	m.removedemail_changes = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -5304,12 +6757,15 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.reset_tokens != nil {
 		edges = append(edges, user.EdgeResetTokens)
 	}
 	if m.verification_tokens != nil {
 		edges = append(edges, user.EdgeVerificationTokens)
+	}
+	if m.email_changes != nil {
+		edges = append(edges, user.EdgeEmailChanges)
 	}
 	return edges
 }
@@ -5330,18 +6786,27 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeEmailChanges:
+		ids := make([]ent.Value, 0, len(m.email_changes))
+		for id := range m.email_changes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedreset_tokens != nil {
 		edges = append(edges, user.EdgeResetTokens)
 	}
 	if m.removedverification_tokens != nil {
 		edges = append(edges, user.EdgeVerificationTokens)
+	}
+	if m.removedemail_changes != nil {
+		edges = append(edges, user.EdgeEmailChanges)
 	}
 	return edges
 }
@@ -5362,18 +6827,27 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeEmailChanges:
+		ids := make([]ent.Value, 0, len(m.removedemail_changes))
+		for id := range m.removedemail_changes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedreset_tokens {
 		edges = append(edges, user.EdgeResetTokens)
 	}
 	if m.clearedverification_tokens {
 		edges = append(edges, user.EdgeVerificationTokens)
+	}
+	if m.clearedemail_changes {
+		edges = append(edges, user.EdgeEmailChanges)
 	}
 	return edges
 }
@@ -5386,6 +6860,8 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedreset_tokens
 	case user.EdgeVerificationTokens:
 		return m.clearedverification_tokens
+	case user.EdgeEmailChanges:
+		return m.clearedemail_changes
 	}
 	return false
 }
@@ -5407,6 +6883,9 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgeVerificationTokens:
 		m.ResetVerificationTokens()
+		return nil
+	case user.EdgeEmailChanges:
+		m.ResetEmailChanges()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)

@@ -45,6 +45,8 @@ type OutboxMail struct {
 	PreviousNoticeAt *time.Time `json:"previous_notice_at,omitempty"`
 	// PasswordHash holds the value of the "password_hash" field.
 	PasswordHash string `json:"-"`
+	// NewEmail holds the value of the "new_email" field.
+	NewEmail     string `json:"new_email,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -57,7 +59,7 @@ func (*OutboxMail) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case outboxmail.FieldID, outboxmail.FieldAttempts, outboxmail.FieldUserID, outboxmail.FieldChangeCount:
 			values[i] = new(sql.NullInt64)
-		case outboxmail.FieldKind, outboxmail.FieldRecipient, outboxmail.FieldUsername, outboxmail.FieldLastError, outboxmail.FieldPasswordHash:
+		case outboxmail.FieldKind, outboxmail.FieldRecipient, outboxmail.FieldUsername, outboxmail.FieldLastError, outboxmail.FieldPasswordHash, outboxmail.FieldNewEmail:
 			values[i] = new(sql.NullString)
 		case outboxmail.FieldRequestedAt, outboxmail.FieldNextAttemptAt, outboxmail.FieldLockedUntil, outboxmail.FieldLastChangeAt, outboxmail.FieldPreviousNoticeAt:
 			values[i] = new(sql.NullTime)
@@ -170,6 +172,12 @@ func (_m *OutboxMail) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PasswordHash = value.String
 			}
+		case outboxmail.FieldNewEmail:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field new_email", values[i])
+			} else if value.Valid {
+				_m.NewEmail = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -254,6 +262,9 @@ func (_m *OutboxMail) String() string {
 	}
 	builder.WriteString(", ")
 	builder.WriteString("password_hash=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("new_email=")
+	builder.WriteString(_m.NewEmail)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -200,6 +200,20 @@ func (_c *OutboxMailCreate) SetNillablePasswordHash(v *string) *OutboxMailCreate
 	return _c
 }
 
+// SetNewEmail sets the "new_email" field.
+func (_c *OutboxMailCreate) SetNewEmail(v string) *OutboxMailCreate {
+	_c.mutation.SetNewEmail(v)
+	return _c
+}
+
+// SetNillableNewEmail sets the "new_email" field if the given value is not nil.
+func (_c *OutboxMailCreate) SetNillableNewEmail(v *string) *OutboxMailCreate {
+	if v != nil {
+		_c.SetNewEmail(*v)
+	}
+	return _c
+}
+
 // Mutation returns the OutboxMailMutation object of the builder.
 func (_c *OutboxMailCreate) Mutation() *OutboxMailMutation {
 	return _c.mutation
@@ -305,6 +319,11 @@ func (_c *OutboxMailCreate) check() error {
 			return &ValidationError{Name: "change_count", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.change_count": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.NewEmail(); ok {
+		if err := outboxmail.NewEmailValidator(v); err != nil {
+			return &ValidationError{Name: "new_email", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.new_email": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -386,6 +405,10 @@ func (_c *OutboxMailCreate) createSpec() (*OutboxMail, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PasswordHash(); ok {
 		_spec.SetField(outboxmail.FieldPasswordHash, field.TypeString, value)
 		_node.PasswordHash = value
+	}
+	if value, ok := _c.mutation.NewEmail(); ok {
+		_spec.SetField(outboxmail.FieldNewEmail, field.TypeString, value)
+		_node.NewEmail = value
 	}
 	return _node, _spec
 }

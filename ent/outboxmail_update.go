@@ -273,6 +273,26 @@ func (_u *OutboxMailUpdate) ClearPasswordHash() *OutboxMailUpdate {
 	return _u
 }
 
+// SetNewEmail sets the "new_email" field.
+func (_u *OutboxMailUpdate) SetNewEmail(v string) *OutboxMailUpdate {
+	_u.mutation.SetNewEmail(v)
+	return _u
+}
+
+// SetNillableNewEmail sets the "new_email" field if the given value is not nil.
+func (_u *OutboxMailUpdate) SetNillableNewEmail(v *string) *OutboxMailUpdate {
+	if v != nil {
+		_u.SetNewEmail(*v)
+	}
+	return _u
+}
+
+// ClearNewEmail clears the value of the "new_email" field.
+func (_u *OutboxMailUpdate) ClearNewEmail() *OutboxMailUpdate {
+	_u.mutation.ClearNewEmail()
+	return _u
+}
+
 // Mutation returns the OutboxMailMutation object of the builder.
 func (_u *OutboxMailUpdate) Mutation() *OutboxMailMutation {
 	return _u.mutation
@@ -330,6 +350,11 @@ func (_u *OutboxMailUpdate) check() error {
 	if v, ok := _u.mutation.ChangeCount(); ok {
 		if err := outboxmail.ChangeCountValidator(v); err != nil {
 			return &ValidationError{Name: "change_count", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.change_count": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.NewEmail(); ok {
+		if err := outboxmail.NewEmailValidator(v); err != nil {
+			return &ValidationError{Name: "new_email", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.new_email": %w`, err)}
 		}
 	}
 	return nil
@@ -415,6 +440,12 @@ func (_u *OutboxMailUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.PasswordHashCleared() {
 		_spec.ClearField(outboxmail.FieldPasswordHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.NewEmail(); ok {
+		_spec.SetField(outboxmail.FieldNewEmail, field.TypeString, value)
+	}
+	if _u.mutation.NewEmailCleared() {
+		_spec.ClearField(outboxmail.FieldNewEmail, field.TypeString)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -681,6 +712,26 @@ func (_u *OutboxMailUpdateOne) ClearPasswordHash() *OutboxMailUpdateOne {
 	return _u
 }
 
+// SetNewEmail sets the "new_email" field.
+func (_u *OutboxMailUpdateOne) SetNewEmail(v string) *OutboxMailUpdateOne {
+	_u.mutation.SetNewEmail(v)
+	return _u
+}
+
+// SetNillableNewEmail sets the "new_email" field if the given value is not nil.
+func (_u *OutboxMailUpdateOne) SetNillableNewEmail(v *string) *OutboxMailUpdateOne {
+	if v != nil {
+		_u.SetNewEmail(*v)
+	}
+	return _u
+}
+
+// ClearNewEmail clears the value of the "new_email" field.
+func (_u *OutboxMailUpdateOne) ClearNewEmail() *OutboxMailUpdateOne {
+	_u.mutation.ClearNewEmail()
+	return _u
+}
+
 // Mutation returns the OutboxMailMutation object of the builder.
 func (_u *OutboxMailUpdateOne) Mutation() *OutboxMailMutation {
 	return _u.mutation
@@ -751,6 +802,11 @@ func (_u *OutboxMailUpdateOne) check() error {
 	if v, ok := _u.mutation.ChangeCount(); ok {
 		if err := outboxmail.ChangeCountValidator(v); err != nil {
 			return &ValidationError{Name: "change_count", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.change_count": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.NewEmail(); ok {
+		if err := outboxmail.NewEmailValidator(v); err != nil {
+			return &ValidationError{Name: "new_email", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.new_email": %w`, err)}
 		}
 	}
 	return nil
@@ -853,6 +909,12 @@ func (_u *OutboxMailUpdateOne) sqlSave(ctx context.Context) (_node *OutboxMail, 
 	}
 	if _u.mutation.PasswordHashCleared() {
 		_spec.ClearField(outboxmail.FieldPasswordHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.NewEmail(); ok {
+		_spec.SetField(outboxmail.FieldNewEmail, field.TypeString, value)
+	}
+	if _u.mutation.NewEmailCleared() {
+		_spec.ClearField(outboxmail.FieldNewEmail, field.TypeString)
 	}
 	_node = &OutboxMail{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -12,10 +12,14 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// EmailChange is the client for interacting with the EmailChange builders.
+	EmailChange *EmailChangeClient
 	// EmailVerificationToken is the client for interacting with the EmailVerificationToken builders.
 	EmailVerificationToken *EmailVerificationTokenClient
 	// LoginFailure is the client for interacting with the LoginFailure builders.
 	LoginFailure *LoginFailureClient
+	// MailAllowance is the client for interacting with the MailAllowance builders.
+	MailAllowance *MailAllowanceClient
 	// OutboxMail is the client for interacting with the OutboxMail builders.
 	OutboxMail *OutboxMailClient
 	// PasswordResetToken is the client for interacting with the PasswordResetToken builders.
@@ -157,8 +161,10 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.EmailChange = NewEmailChangeClient(tx.config)
 	tx.EmailVerificationToken = NewEmailVerificationTokenClient(tx.config)
 	tx.LoginFailure = NewLoginFailureClient(tx.config)
+	tx.MailAllowance = NewMailAllowanceClient(tx.config)
 	tx.OutboxMail = NewOutboxMailClient(tx.config)
 	tx.PasswordResetToken = NewPasswordResetTokenClient(tx.config)
 	tx.PendingSignup = NewPendingSignupClient(tx.config)
@@ -173,7 +179,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: EmailVerificationToken.QueryXXX(), the query will be executed
+// applies a query, for example: EmailChange.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

@@ -53,9 +53,11 @@ type UserEdges struct {
 	ResetTokens []*PasswordResetToken `json:"reset_tokens,omitempty"`
 	// VerificationTokens holds the value of the verification_tokens edge.
 	VerificationTokens []*EmailVerificationToken `json:"verification_tokens,omitempty"`
+	// EmailChanges holds the value of the email_changes edge.
+	EmailChanges []*EmailChange `json:"email_changes,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 }
 
 // ResetTokensOrErr returns the ResetTokens value or an error if the edge
@@ -74,6 +76,15 @@ func (e UserEdges) VerificationTokensOrErr() ([]*EmailVerificationToken, error) 
 		return e.VerificationTokens, nil
 	}
 	return nil, &NotLoadedError{edge: "verification_tokens"}
+}
+
+// EmailChangesOrErr returns the EmailChanges value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) EmailChangesOrErr() ([]*EmailChange, error) {
+	if e.loadedTypes[2] {
+		return e.EmailChanges, nil
+	}
+	return nil, &NotLoadedError{edge: "email_changes"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -206,6 +217,11 @@ func (_m *User) QueryResetTokens() *PasswordResetTokenQuery {
 // QueryVerificationTokens queries the "verification_tokens" edge of the User entity.
 func (_m *User) QueryVerificationTokens() *EmailVerificationTokenQuery {
 	return NewUserClient(_m.config).QueryVerificationTokens(_m)
+}
+
+// QueryEmailChanges queries the "email_changes" edge of the User entity.
+func (_m *User) QueryEmailChanges() *EmailChangeQuery {
+	return NewUserClient(_m.config).QueryEmailChanges(_m)
 }
 
 // Update returns a builder for updating this User.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"latchkey/ent/emailchange"
 	"latchkey/ent/emailverificationtoken"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/user"
@@ -186,6 +187,21 @@ func (_c *UserCreate) AddVerificationTokens(v ...*EmailVerificationToken) *UserC
 		ids[i] = v[i].ID
 	}
 	return _c.AddVerificationTokenIDs(ids...)
+}
+
+// AddEmailChangeIDs adds the "email_changes" edge to the EmailChange entity by IDs.
+func (_c *UserCreate) AddEmailChangeIDs(ids ...int) *UserCreate {
+	_c.mutation.AddEmailChangeIDs(ids...)
+	return _c
+}
+
+// AddEmailChanges adds the "email_changes" edges to the EmailChange entity.
+func (_c *UserCreate) AddEmailChanges(v ...*EmailChange) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddEmailChangeIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -412,6 +428,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(emailverificationtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.EmailChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.EmailChangesTable,
+			Columns: []string{user.EmailChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailchange.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"latchkey/ent/emailchange"
 	"latchkey/ent/emailverificationtoken"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/predicate"
@@ -27,6 +28,7 @@ type UserQuery struct {
 	predicates             []predicate.User
 	withResetTokens        *PasswordResetTokenQuery
 	withVerificationTokens *EmailVerificationTokenQuery
+	withEmailChanges       *EmailChangeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -100,6 +102,28 @@ func (_q *UserQuery) QueryVerificationTokens() *EmailVerificationTokenQuery {
 			sqlgraph.From(user.Table, user.FieldID, selector),
 			sqlgraph.To(emailverificationtoken.Table, emailverificationtoken.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, user.VerificationTokensTable, user.VerificationTokensColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryEmailChanges chains the current query on the "email_changes" edge.
+func (_q *UserQuery) QueryEmailChanges() *EmailChangeQuery {
+	query := (&EmailChangeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(emailchange.Table, emailchange.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.EmailChangesTable, user.EmailChangesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -301,6 +325,7 @@ func (_q *UserQuery) Clone() *UserQuery {
 		predicates:             append([]predicate.User{}, _q.predicates...),
 		withResetTokens:        _q.withResetTokens.Clone(),
 		withVerificationTokens: _q.withVerificationTokens.Clone(),
+		withEmailChanges:       _q.withEmailChanges.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -326,6 +351,17 @@ func (_q *UserQuery) WithVerificationTokens(opts ...func(*EmailVerificationToken
 		opt(query)
 	}
 	_q.withVerificationTokens = query
+	return _q
+}
+
+// WithEmailChanges tells the query-builder to eager-load the nodes that are connected to
+// the "email_changes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithEmailChanges(opts ...func(*EmailChangeQuery)) *UserQuery {
+	query := (&EmailChangeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withEmailChanges = query
 	return _q
 }
 
@@ -407,9 +443,10 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withResetTokens != nil,
 			_q.withVerificationTokens != nil,
+			_q.withEmailChanges != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -443,6 +480,13 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			func(n *User, e *EmailVerificationToken) {
 				n.Edges.VerificationTokens = append(n.Edges.VerificationTokens, e)
 			}); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withEmailChanges; query != nil {
+		if err := _q.loadEmailChanges(ctx, query, nodes,
+			func(n *User) { n.Edges.EmailChanges = []*EmailChange{} },
+			func(n *User, e *EmailChange) { n.Edges.EmailChanges = append(n.Edges.EmailChanges, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -494,6 +538,36 @@ func (_q *UserQuery) loadVerificationTokens(ctx context.Context, query *EmailVer
 	}
 	query.Where(predicate.EmailVerificationToken(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(user.VerificationTokensColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadEmailChanges(ctx context.Context, query *EmailChangeQuery, nodes []*User, init func(*User), assign func(*User, *EmailChange)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(emailchange.FieldUserID)
+	}
+	query.Where(predicate.EmailChange(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.EmailChangesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"latchkey/ent/emailchange"
 	"latchkey/ent/emailverificationtoken"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/predicate"
@@ -238,6 +239,21 @@ func (_u *UserUpdate) AddVerificationTokens(v ...*EmailVerificationToken) *UserU
 	return _u.AddVerificationTokenIDs(ids...)
 }
 
+// AddEmailChangeIDs adds the "email_changes" edge to the EmailChange entity by IDs.
+func (_u *UserUpdate) AddEmailChangeIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddEmailChangeIDs(ids...)
+	return _u
+}
+
+// AddEmailChanges adds the "email_changes" edges to the EmailChange entity.
+func (_u *UserUpdate) AddEmailChanges(v ...*EmailChange) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddEmailChangeIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -283,6 +299,27 @@ func (_u *UserUpdate) RemoveVerificationTokens(v ...*EmailVerificationToken) *Us
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveVerificationTokenIDs(ids...)
+}
+
+// ClearEmailChanges clears all "email_changes" edges to the EmailChange entity.
+func (_u *UserUpdate) ClearEmailChanges() *UserUpdate {
+	_u.mutation.ClearEmailChanges()
+	return _u
+}
+
+// RemoveEmailChangeIDs removes the "email_changes" edge to EmailChange entities by IDs.
+func (_u *UserUpdate) RemoveEmailChangeIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveEmailChangeIDs(ids...)
+	return _u
+}
+
+// RemoveEmailChanges removes "email_changes" edges to EmailChange entities.
+func (_u *UserUpdate) RemoveEmailChanges(v ...*EmailChange) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveEmailChangeIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -505,6 +542,51 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(emailverificationtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.EmailChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.EmailChangesTable,
+			Columns: []string{user.EmailChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailchange.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedEmailChangesIDs(); len(nodes) > 0 && !_u.mutation.EmailChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.EmailChangesTable,
+			Columns: []string{user.EmailChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailchange.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.EmailChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.EmailChangesTable,
+			Columns: []string{user.EmailChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailchange.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -740,6 +822,21 @@ func (_u *UserUpdateOne) AddVerificationTokens(v ...*EmailVerificationToken) *Us
 	return _u.AddVerificationTokenIDs(ids...)
 }
 
+// AddEmailChangeIDs adds the "email_changes" edge to the EmailChange entity by IDs.
+func (_u *UserUpdateOne) AddEmailChangeIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddEmailChangeIDs(ids...)
+	return _u
+}
+
+// AddEmailChanges adds the "email_changes" edges to the EmailChange entity.
+func (_u *UserUpdateOne) AddEmailChanges(v ...*EmailChange) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddEmailChangeIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
@@ -785,6 +882,27 @@ func (_u *UserUpdateOne) RemoveVerificationTokens(v ...*EmailVerificationToken) 
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveVerificationTokenIDs(ids...)
+}
+
+// ClearEmailChanges clears all "email_changes" edges to the EmailChange entity.
+func (_u *UserUpdateOne) ClearEmailChanges() *UserUpdateOne {
+	_u.mutation.ClearEmailChanges()
+	return _u
+}
+
+// RemoveEmailChangeIDs removes the "email_changes" edge to EmailChange entities by IDs.
+func (_u *UserUpdateOne) RemoveEmailChangeIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveEmailChangeIDs(ids...)
+	return _u
+}
+
+// RemoveEmailChanges removes "email_changes" edges to EmailChange entities.
+func (_u *UserUpdateOne) RemoveEmailChanges(v ...*EmailChange) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveEmailChangeIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -1037,6 +1155,51 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(emailverificationtoken.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.EmailChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.EmailChangesTable,
+			Columns: []string{user.EmailChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailchange.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedEmailChangesIDs(); len(nodes) > 0 && !_u.mutation.EmailChangesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.EmailChangesTable,
+			Columns: []string{user.EmailChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailchange.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.EmailChangesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.EmailChangesTable,
+			Columns: []string{user.EmailChangesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(emailchange.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

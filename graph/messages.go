@@ -6,3 +6,6 @@ const (
 	PasswordChangedMessage = "Your password has been changed."
 	AccountDeletedMessage  = "Your account has been deleted."
 )
+
+// EmailChangedMessage is confirmEmailChange's answer: the change also revoked the caller's session.
+const EmailChangedMessage = "Your email address has been changed. Sign in with your new address."

@@ -35,7 +35,7 @@ func New(hashQueue func() int) *Metrics {
 		}, []string{"operation"}),
 		mail: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "latchkey_mail_total",
-			Help: "Mail by kind and event. password_reset and sign_up: queued (a forgotPassword or signUp request) and processed (the request settled: a mail accepted for sending or nothing to send), never split by whether the account exists, so no delivery outcome is counted for them. email_verification (asked for while signed in) counts its deliveries like password_changed. password_changed: queued (a change; changes inside 10 minutes fold into one mail), sent, failed (a try failed), retried (a later try is scheduled), given_up (retried too long), refused (the mail server refused the recipient for good).",
+			Help: "Mail by kind and event. password_reset and sign_up: queued (a forgotPassword or signUp request) and processed (the request settled: a mail accepted for sending or nothing to send), never split by whether the account exists, so no delivery outcome is counted for them. email_verification (asked for while signed in) counts its deliveries like password_changed. password_changed: queued (a change; changes inside 10 minutes fold into one mail), sent, failed (a try failed), retried (a later try is scheduled), given_up (retried too long), refused (the mail server refused the recipient for good). email_change and email_change_notice (the mails of an address change to the new and the current address): queued and processed only, as for password_reset. email_changed (to the old address once moved): as password_changed.",
 		}, []string{"kind", "event"}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "latchkey_rate_limited_total",

@@ -15,12 +15,13 @@ import (
 // the reset flow, so a newcomer can run them top to bottom.
 const exampleDocument = `# Welcome to the Latchkey playground.
 # Pick an operation with the ▶ button. Operations that need a signed-in user
-# (Me, ChangePassword, DeleteAccount) read the Authorization header: copy the
-# accessToken from Register or Login into the Headers tab below as
+# (Me, ChangePassword, ChangeEmail, DeleteAccount) read the Authorization header:
+# copy the accessToken from Register or Login into the Headers tab below as
 #   {"Authorization": "Bearer <accessToken>"}
 # Without MAIL_SERVER, the reset mail is written to the server's log: take the
 # token from the link (…/reset-password#token=<token>) for CheckResetToken and
-# ResetPassword.
+# ResetPassword, and from …/confirm-email#token=<token> for ConfirmEmailChange,
+# which signs every session out: Login again with the new address after it.
 
 mutation Register($email: String! = "alice@example.com") {
   register(input: {username: "alice", email: $email, password: "correct horse battery"}) {
@@ -78,6 +79,14 @@ mutation ChangePassword {
     message
     session { accessToken expiresAt }
   }
+}
+
+mutation ChangeEmail {
+  changeEmail(input: {newEmail: "alice@new.example", password: "another long password"}) { message }
+}
+
+mutation ConfirmEmailChange($token: String! = "paste the token from the mail") {
+  confirmEmailChange(input: {token: $token}) { message }
 }
 
 mutation DeleteAccount {

@@ -211,7 +211,9 @@ func TestStableIDs(t *testing.T) {
 			"reset-status", "request-new-link"},
 		"/account": {"account-user", "change-form", "current-password", "new-password", "confirm-password",
 			"change-submit", "change-error", "change-message", "sign-out", "delete-open", "delete-form",
-			"delete-password", "delete-submit", "delete-error", "verify-state", "verify-message", "send-verification"},
+			"delete-password", "delete-submit", "delete-error", "verify-state", "verify-message", "send-verification",
+			"email-form", "new-email", "email-password", "email-submit", "email-error", "email-message"},
+		"/confirm-email": {"confirm-form", "confirm-submit", "confirm-error", "confirm-status", "account-link"},
 	}
 	for _, p := range pagePaths {
 		t.Run(p, func(t *testing.T) {

@@ -32,11 +32,12 @@ var routes = map[string]string{
 	"/reset-password":  "reset-password.html",
 	"/account":         "account.html",
 	"/verify-email":    "verify-email.html",
+	"/confirm-email":   "confirm-email.html",
 }
 
 // noReferrer are the pages a mailed link opens with its token in the address: no request made
 // from them may pass the address on.
-var noReferrer = map[string]bool{"/reset-password": true, "/verify-email": true}
+var noReferrer = map[string]bool{"/reset-password": true, "/verify-email": true, "/confirm-email": true}
 
 // assetTypes lists the asset kinds we ship; a file of any other kind fails New, so that nothing
 // is ever served with a guessed Content-Type.
@@ -125,6 +126,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	header.Set("X-Content-Type-Options", "nosniff")
 	header.Set("Content-Security-Policy", contentSecurityPolicy)
 	header.Set("X-Frame-Options", "DENY")
+	// A token page may carry its token in the address until its script removes it.
 	if noReferrer[r.URL.Path] {
 		header.Set("Referrer-Policy", "no-referrer")
 	} else {

@@ -13,7 +13,7 @@ import (
 
 const wantCSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'"
 
-var pagePaths = []string{"/", "/login", "/register", "/forgot-password", "/reset-password", "/account", "/verify-email"}
+var pagePaths = []string{"/", "/login", "/register", "/forgot-password", "/reset-password", "/account", "/verify-email", "/confirm-email"}
 
 func newHandler(tb testing.TB) http.Handler {
 	tb.Helper()
@@ -78,7 +78,7 @@ func TestPages(t *testing.T) {
 				t.Fatalf("status = %d", res.StatusCode)
 			}
 			wantReferrer := "same-origin"
-			if p == "/reset-password" || p == "/verify-email" {
+			if p == "/reset-password" || p == "/verify-email" || p == "/confirm-email" {
 				wantReferrer = "no-referrer"
 			}
 			for k, want := range map[string]string{

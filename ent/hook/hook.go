@@ -8,6 +8,18 @@ import (
 	"latchkey/ent"
 )
 
+// The EmailChangeFunc type is an adapter to allow the use of ordinary
+// function as EmailChange mutator.
+type EmailChangeFunc func(context.Context, *ent.EmailChangeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f EmailChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.EmailChangeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EmailChangeMutation", m)
+}
+
 // The EmailVerificationTokenFunc type is an adapter to allow the use of ordinary
 // function as EmailVerificationToken mutator.
 type EmailVerificationTokenFunc func(context.Context, *ent.EmailVerificationTokenMutation) (ent.Value, error)
@@ -30,6 +42,18 @@ func (f LoginFailureFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LoginFailureMutation", m)
+}
+
+// The MailAllowanceFunc type is an adapter to allow the use of ordinary
+// function as MailAllowance mutator.
+type MailAllowanceFunc func(context.Context, *ent.MailAllowanceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MailAllowanceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MailAllowanceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MailAllowanceMutation", m)
 }
 
 // The OutboxMailFunc type is an adapter to allow the use of ordinary

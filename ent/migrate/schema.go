@@ -9,6 +9,38 @@ import (
 )
 
 var (
+	// EmailChangesColumns holds the columns for the "email_changes" table.
+	EmailChangesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "new_email", Type: field.TypeString, Size: 254},
+		{Name: "request_id", Type: field.TypeInt},
+		{Name: "session_version", Type: field.TypeInt},
+		{Name: "token_hash", Type: field.TypeString, Unique: true, Nullable: true, Size: 64},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// EmailChangesTable holds the schema information for the "email_changes" table.
+	EmailChangesTable = &schema.Table{
+		Name:       "email_changes",
+		Columns:    EmailChangesColumns,
+		PrimaryKey: []*schema.Column{EmailChangesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "email_changes_users_email_changes",
+				Columns:    []*schema.Column{EmailChangesColumns[7]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "emailchange_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{EmailChangesColumns[7]},
+			},
+		},
+	}
 	// EmailVerificationTokensColumns holds the columns for the "email_verification_tokens" table.
 	EmailVerificationTokensColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -70,10 +102,31 @@ var (
 			},
 		},
 	}
+	// MailAllowancesColumns holds the columns for the "mail_allowances" table.
+	MailAllowancesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "key", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "last_mail_at", Type: field.TypeTime},
+		{Name: "window_start", Type: field.TypeTime},
+		{Name: "mails_in_window", Type: field.TypeInt},
+	}
+	// MailAllowancesTable holds the schema information for the "mail_allowances" table.
+	MailAllowancesTable = &schema.Table{
+		Name:       "mail_allowances",
+		Columns:    MailAllowancesColumns,
+		PrimaryKey: []*schema.Column{MailAllowancesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "mailallowance_last_mail_at",
+				Unique:  false,
+				Columns: []*schema.Column{MailAllowancesColumns[2]},
+			},
+		},
+	}
 	// MailOutboxColumns holds the columns for the "mail_outbox" table.
 	MailOutboxColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
-		{Name: "kind", Type: field.TypeEnum, Enums: []string{"password_reset", "password_changed", "sign_up", "email_verification"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"password_reset", "password_changed", "sign_up", "email_verification", "email_change", "email_change_notice", "email_changed"}},
 		{Name: "recipient", Type: field.TypeString, Size: 254},
 		{Name: "username", Type: field.TypeString, Nullable: true},
 		{Name: "requested_at", Type: field.TypeTime},
@@ -87,6 +140,7 @@ var (
 		{Name: "last_change_at", Type: field.TypeTime, Nullable: true},
 		{Name: "previous_notice_at", Type: field.TypeTime, Nullable: true},
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
+		{Name: "new_email", Type: field.TypeString, Nullable: true, Size: 254},
 	}
 	// MailOutboxTable holds the schema information for the "mail_outbox" table.
 	MailOutboxTable = &schema.Table{
@@ -199,8 +253,10 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		EmailChangesTable,
 		EmailVerificationTokensTable,
 		LoginFailuresTable,
+		MailAllowancesTable,
 		MailOutboxTable,
 		PasswordResetTokensTable,
 		PendingSignupsTable,
@@ -210,6 +266,7 @@ var (
 )
 
 func init() {
+	EmailChangesTable.ForeignKeys[0].RefTable = UsersTable
 	EmailVerificationTokensTable.ForeignKeys[0].RefTable = UsersTable
 	MailOutboxTable.Annotation = &entsql.Annotation{
 		Table: "mail_outbox",

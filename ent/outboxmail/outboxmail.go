@@ -42,6 +42,8 @@ const (
 	FieldPreviousNoticeAt = "previous_notice_at"
 	// FieldPasswordHash holds the string denoting the password_hash field in the database.
 	FieldPasswordHash = "password_hash"
+	// FieldNewEmail holds the string denoting the new_email field in the database.
+	FieldNewEmail = "new_email"
 	// Table holds the table name of the outboxmail in the database.
 	Table = "mail_outbox"
 )
@@ -63,6 +65,7 @@ var Columns = []string{
 	FieldLastChangeAt,
 	FieldPreviousNoticeAt,
 	FieldPasswordHash,
+	FieldNewEmail,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -94,6 +97,8 @@ var (
 	DefaultChangeCount int
 	// ChangeCountValidator is a validator for the "change_count" field. It is called by the builders before save.
 	ChangeCountValidator func(int) error
+	// NewEmailValidator is a validator for the "new_email" field. It is called by the builders before save.
+	NewEmailValidator func(string) error
 )
 
 // Kind defines the type for the "kind" enum field.
@@ -105,6 +110,9 @@ const (
 	KindPasswordChanged   Kind = "password_changed"
 	KindSignUp            Kind = "sign_up"
 	KindEmailVerification Kind = "email_verification"
+	KindEmailChange       Kind = "email_change"
+	KindEmailChangeNotice Kind = "email_change_notice"
+	KindEmailChanged      Kind = "email_changed"
 )
 
 func (k Kind) String() string {
@@ -114,7 +122,7 @@ func (k Kind) String() string {
 // KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
 func KindValidator(k Kind) error {
 	switch k {
-	case KindPasswordReset, KindPasswordChanged, KindSignUp, KindEmailVerification:
+	case KindPasswordReset, KindPasswordChanged, KindSignUp, KindEmailVerification, KindEmailChange, KindEmailChangeNotice, KindEmailChanged:
 		return nil
 	default:
 		return fmt.Errorf("outboxmail: invalid enum value for kind field: %q", k)
@@ -197,4 +205,9 @@ func ByPreviousNoticeAt(opts ...sql.OrderTermOption) OrderOption {
 // ByPasswordHash orders the results by the password_hash field.
 func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPasswordHash, opts...).ToFunc()
+}
+
+// ByNewEmail orders the results by the new_email field.
+func ByNewEmail(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNewEmail, opts...).ToFunc()
 }

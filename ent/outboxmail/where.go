@@ -119,6 +119,11 @@ func PasswordHash(v string) predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldEQ(FieldPasswordHash, v))
 }
 
+// NewEmail applies equality check predicate on the "new_email" field. It's identical to NewEmailEQ.
+func NewEmail(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldNewEmail, v))
+}
+
 // KindEQ applies the EQ predicate on the "kind" field.
 func KindEQ(v Kind) predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldEQ(FieldKind, v))
@@ -797,6 +802,81 @@ func PasswordHashEqualFold(v string) predicate.OutboxMail {
 // PasswordHashContainsFold applies the ContainsFold predicate on the "password_hash" field.
 func PasswordHashContainsFold(v string) predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldContainsFold(FieldPasswordHash, v))
+}
+
+// NewEmailEQ applies the EQ predicate on the "new_email" field.
+func NewEmailEQ(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldNewEmail, v))
+}
+
+// NewEmailNEQ applies the NEQ predicate on the "new_email" field.
+func NewEmailNEQ(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNEQ(FieldNewEmail, v))
+}
+
+// NewEmailIn applies the In predicate on the "new_email" field.
+func NewEmailIn(vs ...string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldIn(FieldNewEmail, vs...))
+}
+
+// NewEmailNotIn applies the NotIn predicate on the "new_email" field.
+func NewEmailNotIn(vs ...string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNotIn(FieldNewEmail, vs...))
+}
+
+// NewEmailGT applies the GT predicate on the "new_email" field.
+func NewEmailGT(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGT(FieldNewEmail, v))
+}
+
+// NewEmailGTE applies the GTE predicate on the "new_email" field.
+func NewEmailGTE(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGTE(FieldNewEmail, v))
+}
+
+// NewEmailLT applies the LT predicate on the "new_email" field.
+func NewEmailLT(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLT(FieldNewEmail, v))
+}
+
+// NewEmailLTE applies the LTE predicate on the "new_email" field.
+func NewEmailLTE(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLTE(FieldNewEmail, v))
+}
+
+// NewEmailContains applies the Contains predicate on the "new_email" field.
+func NewEmailContains(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldContains(FieldNewEmail, v))
+}
+
+// NewEmailHasPrefix applies the HasPrefix predicate on the "new_email" field.
+func NewEmailHasPrefix(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldHasPrefix(FieldNewEmail, v))
+}
+
+// NewEmailHasSuffix applies the HasSuffix predicate on the "new_email" field.
+func NewEmailHasSuffix(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldHasSuffix(FieldNewEmail, v))
+}
+
+// NewEmailIsNil applies the IsNil predicate on the "new_email" field.
+func NewEmailIsNil() predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldIsNull(FieldNewEmail))
+}
+
+// NewEmailNotNil applies the NotNil predicate on the "new_email" field.
+func NewEmailNotNil() predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNotNull(FieldNewEmail))
+}
+
+// NewEmailEqualFold applies the EqualFold predicate on the "new_email" field.
+func NewEmailEqualFold(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEqualFold(FieldNewEmail, v))
+}
+
+// NewEmailContainsFold applies the ContainsFold predicate on the "new_email" field.
+func NewEmailContainsFold(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldContainsFold(FieldNewEmail, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -6,11 +6,17 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// EmailChange is the predicate function for emailchange builders.
+type EmailChange func(*sql.Selector)
+
 // EmailVerificationToken is the predicate function for emailverificationtoken builders.
 type EmailVerificationToken func(*sql.Selector)
 
 // LoginFailure is the predicate function for loginfailure builders.
 type LoginFailure func(*sql.Selector)
+
+// MailAllowance is the predicate function for mailallowance builders.
+type MailAllowance func(*sql.Selector)
 
 // OutboxMail is the predicate function for outboxmail builders.
 type OutboxMail func(*sql.Selector)

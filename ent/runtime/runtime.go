@@ -3,8 +3,10 @@
 package runtime
 
 import (
+	"latchkey/ent/emailchange"
 	"latchkey/ent/emailverificationtoken"
 	"latchkey/ent/loginfailure"
+	"latchkey/ent/mailallowance"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/pendingsignup"
@@ -17,6 +19,48 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	emailchangeFields := schema.EmailChange{}.Fields()
+	_ = emailchangeFields
+	// emailchangeDescNewEmail is the schema descriptor for new_email field.
+	emailchangeDescNewEmail := emailchangeFields[1].Descriptor()
+	// emailchange.NewEmailValidator is a validator for the "new_email" field. It is called by the builders before save.
+	emailchange.NewEmailValidator = func() func(string) error {
+		validators := emailchangeDescNewEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(new_email string) error {
+			for _, fn := range fns {
+				if err := fn(new_email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// emailchangeDescTokenHash is the schema descriptor for token_hash field.
+	emailchangeDescTokenHash := emailchangeFields[4].Descriptor()
+	// emailchange.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	emailchange.TokenHashValidator = func() func(string) error {
+		validators := emailchangeDescTokenHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(token_hash string) error {
+			for _, fn := range fns {
+				if err := fn(token_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// emailchangeDescCreatedAt is the schema descriptor for created_at field.
+	emailchangeDescCreatedAt := emailchangeFields[6].Descriptor()
+	// emailchange.DefaultCreatedAt holds the default value on creation for the created_at field.
+	emailchange.DefaultCreatedAt = emailchangeDescCreatedAt.Default.(func() time.Time)
 	emailverificationtokenFields := schema.EmailVerificationToken{}.Fields()
 	_ = emailverificationtokenFields
 	// emailverificationtokenDescEmail is the schema descriptor for email field.
@@ -103,6 +147,30 @@ func init() {
 	loginfailure.DefaultFailures = loginfailureDescFailures.Default.(int)
 	// loginfailure.FailuresValidator is a validator for the "failures" field. It is called by the builders before save.
 	loginfailure.FailuresValidator = loginfailureDescFailures.Validators[0].(func(int) error)
+	mailallowanceFields := schema.MailAllowance{}.Fields()
+	_ = mailallowanceFields
+	// mailallowanceDescKey is the schema descriptor for key field.
+	mailallowanceDescKey := mailallowanceFields[0].Descriptor()
+	// mailallowance.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	mailallowance.KeyValidator = func() func(string) error {
+		validators := mailallowanceDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// mailallowanceDescMailsInWindow is the schema descriptor for mails_in_window field.
+	mailallowanceDescMailsInWindow := mailallowanceFields[3].Descriptor()
+	// mailallowance.MailsInWindowValidator is a validator for the "mails_in_window" field. It is called by the builders before save.
+	mailallowance.MailsInWindowValidator = mailallowanceDescMailsInWindow.Validators[0].(func(int) error)
 	outboxmailFields := schema.OutboxMail{}.Fields()
 	_ = outboxmailFields
 	// outboxmailDescRecipient is the schema descriptor for recipient field.
@@ -151,6 +219,10 @@ func init() {
 	outboxmail.DefaultChangeCount = outboxmailDescChangeCount.Default.(int)
 	// outboxmail.ChangeCountValidator is a validator for the "change_count" field. It is called by the builders before save.
 	outboxmail.ChangeCountValidator = outboxmailDescChangeCount.Validators[0].(func(int) error)
+	// outboxmailDescNewEmail is the schema descriptor for new_email field.
+	outboxmailDescNewEmail := outboxmailFields[14].Descriptor()
+	// outboxmail.NewEmailValidator is a validator for the "new_email" field. It is called by the builders before save.
+	outboxmail.NewEmailValidator = outboxmailDescNewEmail.Validators[0].(func(string) error)
 	passwordresettokenFields := schema.PasswordResetToken{}.Fields()
 	_ = passwordresettokenFields
 	// passwordresettokenDescTokenHash is the schema descriptor for token_hash field.

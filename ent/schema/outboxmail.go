@@ -22,7 +22,10 @@ func (OutboxMail) Annotations() []schema.Annotation {
 // Fields of the OutboxMail.
 func (OutboxMail) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("kind").Values("password_reset", "password_changed", "sign_up", "email_verification"),
+		field.Enum("kind").Values("password_reset", "password_changed", "sign_up", "email_verification",
+			// An address change: the link (or "already has an account") to the new address, the
+			// notice to the current one, and the notice to the old one once it is done.
+			"email_change", "email_change_notice", "email_changed"),
 		field.String("recipient").NotEmpty().MaxLen(254),
 		field.String("username").Optional(),
 		field.Time("requested_at").Default(utcNow).Immutable(),
@@ -41,6 +44,8 @@ func (OutboxMail) Fields() []ent.Field {
 		field.Time("previous_notice_at").Optional().Nillable(),
 		// A sign-up: the argon2id hash of the password it chose (never the password).
 		field.String("password_hash").Optional().Sensitive(),
+		// An address-change notice: the address the account is asked to move, or was moved, to.
+		field.String("new_email").Optional().MaxLen(254),
 	}
 }
 

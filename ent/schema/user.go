@@ -55,6 +55,8 @@ func (User) Edges() []ent.Edge {
 			Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("verification_tokens", EmailVerificationToken.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("email_changes", EmailChange.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

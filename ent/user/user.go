@@ -43,6 +43,8 @@ const (
 	EdgeResetTokens = "reset_tokens"
 	// EdgeVerificationTokens holds the string denoting the verification_tokens edge name in mutations.
 	EdgeVerificationTokens = "verification_tokens"
+	// EdgeEmailChanges holds the string denoting the email_changes edge name in mutations.
+	EdgeEmailChanges = "email_changes"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// ResetTokensTable is the table that holds the reset_tokens relation/edge.
@@ -59,6 +61,13 @@ const (
 	VerificationTokensInverseTable = "email_verification_tokens"
 	// VerificationTokensColumn is the table column denoting the verification_tokens relation/edge.
 	VerificationTokensColumn = "user_id"
+	// EmailChangesTable is the table that holds the email_changes relation/edge.
+	EmailChangesTable = "email_changes"
+	// EmailChangesInverseTable is the table name for the EmailChange entity.
+	// It exists in this package in order to avoid circular dependency with the "emailchange" package.
+	EmailChangesInverseTable = "email_changes"
+	// EmailChangesColumn is the table column denoting the email_changes relation/edge.
+	EmailChangesColumn = "user_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -216,6 +225,20 @@ func ByVerificationTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOptio
 		sqlgraph.OrderByNeighborTerms(s, newVerificationTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByEmailChangesCount orders the results by email_changes count.
+func ByEmailChangesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newEmailChangesStep(), opts...)
+	}
+}
+
+// ByEmailChanges orders the results by email_changes terms.
+func ByEmailChanges(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newEmailChangesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newResetTokensStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -228,5 +251,12 @@ func newVerificationTokensStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(VerificationTokensInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, VerificationTokensTable, VerificationTokensColumn),
+	)
+}
+func newEmailChangesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(EmailChangesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, EmailChangesTable, EmailChangesColumn),
 	)
 }

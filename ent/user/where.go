@@ -741,6 +741,29 @@ func HasVerificationTokensWith(preds ...predicate.EmailVerificationToken) predic
 	})
 }
 
+// HasEmailChanges applies the HasEdge predicate on the "email_changes" edge.
+func HasEmailChanges() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, EmailChangesTable, EmailChangesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasEmailChangesWith applies the HasEdge predicate on the "email_changes" edge with a given conditions (other predicates).
+func HasEmailChangesWith(preds ...predicate.EmailChange) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newEmailChangesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.User) predicate.User {
 	return predicate.User(sql.AndPredicates(predicates...))

@@ -6,6 +6,14 @@ import (
 	"time"
 )
 
+// A new address for the signed-in account and the password that allows the change.
+type ChangeEmailInput struct {
+	// The address to move the account to; matched case-insensitively.
+	NewEmail string `json:"newEmail"`
+	// The password in use now.
+	Password string `json:"password"`
+}
+
 // The signed-in user's current and new password.
 type ChangePasswordInput struct {
 	// The password in use now.
@@ -20,6 +28,12 @@ type ChangePasswordPayload struct {
 	Message string `json:"message"`
 	// A fresh session for this client; every older access token is revoked.
 	Session *Session `json:"session"`
+}
+
+// The token from an email-change link.
+type ConfirmEmailChangeInput struct {
+	// The token from the link mailed to the new address.
+	Token string `json:"token"`
 }
 
 // Confirmation for deleting the signed-in account.

@@ -26,7 +26,7 @@ function showUser(user) {
   byId("account-email").textContent = `(${user.email})`;
   // Password managers tell accounts apart by the username field of a password form; the default
   // value survives form.reset().
-  for (const id of ["change-username", "delete-username"]) {
+  for (const id of ["change-username", "email-username", "delete-username"]) {
     const input = byId(id);
     input.defaultValue = user.email;
     input.value = user.email;
@@ -63,6 +63,22 @@ bindForm(changeForm, {
     changeForm.reset();
     showUser(data.changePassword.session.user);
     showText(changeMessage, data.changePassword.message || "Your password has been changed.");
+  },
+});
+
+// Changing the address: the server answers the same whether or not the new address is taken,
+// and mails the rest, so the page only passes the answer on.
+const CHANGE_EMAIL = "mutation ChangeEmail($input: ChangeEmailInput!) { changeEmail(input: $input) { message } }";
+const emailForm = byId("email-form");
+const emailMessage = byId("email-message");
+bindForm(emailForm, {
+  submit: byId("email-submit"),
+  error: byId("email-error"),
+  async onSubmit({ newEmail, password }) {
+    showText(emailMessage, "");
+    const data = await gql(CHANGE_EMAIL, { input: { newEmail, password } }, { auth: true });
+    emailForm.reset();
+    showText(emailMessage, data.changeEmail.message);
   },
 });
 

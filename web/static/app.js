@@ -101,7 +101,7 @@ export function errorText(error) {
     case "INVALID_RESET_TOKEN":
       return "This reset link is invalid or has expired.";
     case "INVALID_VERIFICATION_TOKEN":
-      return "This link is invalid or has expired.";
+      return "This link is invalid, was used already or has expired.";
     case "BAD_USER_INPUT":
     case "UNAUTHENTICATED":
     case "FORBIDDEN":

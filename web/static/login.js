@@ -5,6 +5,8 @@ const LOGIN = `mutation Login($input: LoginInput!) { login(input: $input) { ${SE
 const notice = byId("login-notice");
 if (queryFlag("reset")) {
   showText(notice, "Password reset. Sign in with your new password.");
+} else if (queryFlag("email-changed")) {
+  showText(notice, "Email address changed. Sign in with your new address.");
 } else if (queryFlag("expired")) {
   showText(notice, "Your session has ended. Please sign in again.");
 }

@@ -1,0 +1,57 @@
+import { bindForm, byId, clearSession, gql, lockForm, showText } from "./app.js";
+
+const CONFIRM = "mutation ConfirmEmailChange($input: ConfirmEmailChangeInput!) { confirmEmailChange(input: $input) { message } }";
+
+const form = byId("confirm-form");
+const status = byId("confirm-status");
+const again = byId("account-link-row");
+
+// The link in the email carries the token in the fragment, which browsers never send to a
+// server; it leaves the address bar at once, so that it stays out of history and screenshots.
+function takeToken() {
+  const token = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (location.hash || location.search) history.replaceState(null, "", location.pathname);
+  return (token || "").trim();
+}
+
+function showProblem(text) {
+  status.classList.add("error");
+  showText(status, text);
+  again.hidden = false;
+  lockForm(form, true);
+  byId("account-link").focus();
+}
+
+const token = takeToken();
+
+// Pasting a link into this tab while the page is open changes only the fragment; start over.
+addEventListener("hashchange", () => location.reload());
+
+// The change waits for a press of the button rather than happening on load: mail scanners that
+// open links, scripts and all, must not confirm for the person.
+bindForm(form, {
+  submit: byId("confirm-submit"),
+  error: byId("confirm-error"),
+  async onSubmit() {
+    try {
+      await gql(CONFIRM, { input: { token } });
+    } catch (err) {
+      if (err.code === "INVALID_VERIFICATION_TOKEN") {
+        showProblem("This link is invalid, was used already or has expired. Ask for a new one from your account page.");
+        return;
+      }
+      if (err.code === "BAD_USER_INPUT" && err.field === "token") {
+        showProblem(`${err.message}. Choose another address from your account page.`);
+        return;
+      }
+      throw err;
+    }
+    // Every session of the account was revoked, this browser's too.
+    clearSession();
+    location.assign("/login?email-changed=1");
+  },
+});
+
+if (!token) {
+  showProblem("This link is incomplete. Open the link from your email again, or ask for a new one from your account page.");
+}
