@@ -231,6 +231,16 @@ function scheduleExpiryCheck(session) {
 
 // --- Pages and forms ---------------------------------------------------------------------
 
+// takeToken returns the token a mailed link carries in its fragment (or, for older reset links
+// when fromQuery is set, in its query) and takes it out of the address bar at once, so that it
+// stays out of history, bookmarks and screenshots. The fragment never reaches a server.
+export function takeToken({ fromQuery = false } = {}) {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
+  const query = fromQuery ? new URLSearchParams(location.search).get("token") : null;
+  if (location.hash || location.search) history.replaceState(null, "", location.pathname);
+  return (fromHash || query || "").trim();
+}
+
 export function byId(id) {
   return document.getElementById(id);
 }

@@ -1,18 +1,10 @@
-import { bindForm, byId, clearSession, gql, lockForm, showText } from "./app.js";
+import { bindForm, byId, clearSession, gql, lockForm, showText, takeToken } from "./app.js";
 
 const CONFIRM = "mutation ConfirmEmailChange($input: ConfirmEmailChangeInput!) { confirmEmailChange(input: $input) { message } }";
 
 const form = byId("confirm-form");
 const status = byId("confirm-status");
 const again = byId("account-link-row");
-
-// The link in the email carries the token in the fragment, which browsers never send to a
-// server; it leaves the address bar at once, so that it stays out of history and screenshots.
-function takeToken() {
-  const token = new URLSearchParams(location.hash.slice(1)).get("token");
-  if (location.hash || location.search) history.replaceState(null, "", location.pathname);
-  return (token || "").trim();
-}
 
 function showProblem(text) {
   status.classList.add("error");

@@ -1,4 +1,4 @@
-import { bindForm, byId, checkNewPassword, gql, lockForm, showText } from "./app.js";
+import { bindForm, byId, checkNewPassword, gql, lockForm, showText, takeToken } from "./app.js";
 
 const CHECK = "query CheckResetToken($token: String!) { checkResetToken(token: $token) { valid expiresAt } }";
 const RESET = "mutation ResetPassword($input: ResetPasswordInput!) { resetPassword(input: $input) { message } }";
@@ -6,16 +6,6 @@ const RESET = "mutation ResetPassword($input: ResetPasswordInput!) { resetPasswo
 const form = byId("reset-form");
 const status = byId("reset-status");
 const newLink = byId("request-new-link-row");
-
-// The link in the email carries the token in the fragment; older links may use the query.
-// Either way it leaves the address bar at once, so that it stays out of history, bookmarks
-// and screenshots.
-function takeToken() {
-  const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
-  const fromQuery = new URLSearchParams(location.search).get("token");
-  if (location.hash || location.search) history.replaceState(null, "", location.pathname);
-  return (fromHash || fromQuery || "").trim();
-}
 
 function showProblem(text) {
   status.classList.remove("info");
@@ -32,7 +22,7 @@ function showInfo(text) {
   showText(status, text);
 }
 
-const token = takeToken();
+const token = takeToken({ fromQuery: true });
 
 // Pasting a link into this tab while the page is open changes only the fragment, which loads
 // nothing; start over so the new token is read.

@@ -1,4 +1,4 @@
-import { SESSION_FIELDS, bindForm, byId, gql, lockForm, saveSession, showText } from "./app.js";
+import { SESSION_FIELDS, bindForm, byId, gql, lockForm, saveSession, showText, takeToken } from "./app.js";
 
 const VERIFY = `mutation VerifyEmail($input: VerifyEmailInput!) { verifyEmail(input: $input) { ${SESSION_FIELDS} } }`;
 
@@ -8,14 +8,6 @@ const INVALID = "Invalid or expired verification link";
 const form = byId("verify-form");
 const status = byId("verify-status");
 const usernameField = byId("username-field");
-
-// The link in the email carries the token in the fragment, which never reaches a server. It
-// leaves the address bar at once, so that it stays out of history, bookmarks and screenshots.
-function takeToken() {
-  const token = new URLSearchParams(location.hash.slice(1)).get("token");
-  if (location.hash || location.search) history.replaceState(null, "", location.pathname);
-  return (token || "").trim();
-}
 
 // showProblem says why the link cannot be used, with the ways on, and locks the form.
 function showProblem(text) {
