@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"latchkey/ent"
 	"latchkey/ent/mailallowance"
@@ -113,6 +112,6 @@ func (s *Service) spendAddress(email string, row *ent.MailAllowance, next mailCo
 // deleteStaleAllowances deletes the allowances no limit counts any more.
 func (s *Service) deleteStaleAllowances(ctx context.Context) (int, error) {
 	return s.db.MailAllowance.Delete().
-		Where(mailallowance.LastMailAtLT(s.now().Add(-max(time.Hour, s.cfg.ResetMailMinInterval)))).
+		Where(mailallowance.LastMailAtLT(s.forgottenBefore(s.now()))).
 		Exec(ctx)
 }

@@ -115,11 +115,7 @@ func (s *Service) writeEmailChange(ctx context.Context, tx *ent.Tx, u *ent.User,
 // used, and the per-address mail counts no limit looks at any more, logging how many.
 func (s *Service) DeleteExpiredEmailChanges(ctx context.Context) {
 	n, err := s.db.EmailChange.Delete().Where(emailchange.ExpiresAtLTE(s.now())).Exec(ctx)
-	if err != nil {
-		s.log.WarnContext(ctx, "delete expired email changes", "error", err)
-	} else if n > 0 {
-		s.log.InfoContext(ctx, "deleted expired email changes", "count", n)
-	}
+	s.logCleanup(ctx, "email changes", n, err)
 	if _, err := s.deleteStaleAllowances(ctx); err != nil {
 		s.log.WarnContext(ctx, "delete stale mail allowances", "error", err)
 	}

@@ -211,9 +211,14 @@ func (s *Service) setPassword(ctx context.Context, tx *ent.Tx, userID int, hash 
 // DeleteExpiredResetTokens deletes the reset tokens that can no longer be spent, logging how many.
 func (s *Service) DeleteExpiredResetTokens(ctx context.Context) {
 	n, err := s.db.PasswordResetToken.Delete().Where(passwordresettoken.ExpiresAtLTE(s.now())).Exec(ctx)
+	s.logCleanup(ctx, "reset tokens", n, err)
+}
+
+// logCleanup logs the outcome of deleting n expired rows of what.
+func (s *Service) logCleanup(ctx context.Context, what string, n int, err error) {
 	if err != nil {
-		s.log.WarnContext(ctx, "delete expired reset tokens", "error", err)
+		s.log.WarnContext(ctx, "delete expired "+what, "error", err)
 	} else if n > 0 {
-		s.log.InfoContext(ctx, "deleted expired reset tokens", "count", n)
+		s.log.InfoContext(ctx, "deleted expired "+what, "count", n)
 	}
 }

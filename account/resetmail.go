@@ -82,6 +82,12 @@ func (s *Service) mayMail(c mailCounters, at time.Time) (ok bool, why string) {
 	return true, ""
 }
 
+// forgottenBefore is when, seen at now, a mail stops counting for every limit: counts older
+// than that may be deleted without handing an address a fresh allowance.
+func (s *Service) forgottenBefore(now time.Time) time.Time {
+	return now.Add(-max(time.Hour, s.cfg.ResetMailMinInterval))
+}
+
 // resetTooSoon applies RESET_MAIL_MIN_INTERVAL_SECONDS to a request made at `at`. Requests can
 // be handled out of order, by several workers, so one older than the last mail counts as too
 // soon too; with no interval set, none is.

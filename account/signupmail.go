@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"latchkey/ent"
 	"latchkey/ent/emailverificationtoken"
@@ -118,7 +117,7 @@ func (s *Service) recordSignUp(ctx context.Context, p *ent.PendingSignup, m *ent
 // count its mails, so that expiring does not hand the address a fresh allowance.
 func (s *Service) DeleteExpiredSignUps(ctx context.Context) {
 	now := s.now()
-	counted := now.Add(-max(time.Hour, s.cfg.ResetMailMinInterval))
+	counted := s.forgottenBefore(now)
 	n, err := s.db.PendingSignup.Delete().Where(
 		pendingsignup.ExpiresAtLTE(now),
 		pendingsignup.Or(pendingsignup.LastMailAtIsNil(), pendingsignup.LastMailAtLTE(counted)),
@@ -126,12 +125,4 @@ func (s *Service) DeleteExpiredSignUps(ctx context.Context) {
 	s.logCleanup(ctx, "pending sign-ups", n, err)
 	n, err = s.db.EmailVerificationToken.Delete().Where(emailverificationtoken.ExpiresAtLTE(now)).Exec(ctx)
 	s.logCleanup(ctx, "verification tokens", n, err)
-}
-
-func (s *Service) logCleanup(ctx context.Context, what string, n int, err error) {
-	if err != nil {
-		s.log.WarnContext(ctx, "delete expired "+what, "error", err)
-	} else if n > 0 {
-		s.log.InfoContext(ctx, "deleted expired "+what, "count", n)
-	}
 }
