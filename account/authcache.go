@@ -26,16 +26,24 @@ type Replicas interface {
 // signed-in request costs no database round trip. Every write that matters removes its entry
 // (the hooks in cachehooks.go on this replica, Invalidate for the others). A fill carries the
 // generation of its stripe from before its read, and is dropped if an invalidation came
-// in between, so a read that raced a write never puts the old row back.
+// in between, so a read that raced a write never puts the old row back. Entries live at most
+// cacheTTL, which bounds what a missed notification or another process on the same SQLite file
+// (an operator command) can leave stale.
 type authCache struct {
 	mu       sync.RWMutex
-	users    map[int]*ent.User
+	users    map[int]cachedUser
 	sessions map[string]*cachedSession
 	gens     [cacheStripes]atomic.Uint64
 	seed     maphash.Seed
 }
 
+type cachedUser struct {
+	*ent.User
+	filled time.Time
+}
+
 type cachedSession struct {
+	filled    time.Time
 	userID    int
 	expiresAt time.Time
 	revoked   bool
@@ -43,12 +51,13 @@ type cachedSession struct {
 }
 
 const (
+	cacheTTL         = time.Second
 	cacheStripes     = 64
 	maxCachedEntries = 100_000 // per map; about 40 MB of users when full
 )
 
 func newAuthCache() *authCache {
-	return &authCache{users: map[int]*ent.User{}, sessions: map[string]*cachedSession{}, seed: maphash.MakeSeed()}
+	return &authCache{users: map[int]cachedUser{}, sessions: map[string]*cachedSession{}, seed: maphash.MakeSeed()}
 }
 
 func (c *authCache) userStripe(id int) int { return id % cacheStripes }
@@ -57,10 +66,15 @@ func (c *authCache) sessionStripe(id string) int {
 	return int(maphash.String(c.seed, id) % cacheStripes)
 }
 
+// get returns the entries if both are there and fresh.
 func (c *authCache) get(userID int, sessionID string) (*ent.User, *cachedSession) {
 	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.users[userID], c.sessions[sessionID]
+	u, sess := c.users[userID], c.sessions[sessionID]
+	c.mu.RUnlock()
+	if u.User == nil || sess == nil || time.Since(u.filled) >= cacheTTL || time.Since(sess.filled) >= cacheTTL {
+		return nil, nil
+	}
+	return u.User, sess
 }
 
 // generations returns what fill must be given for the two entries.
@@ -68,19 +82,20 @@ func (c *authCache) generations(userID int, sessionID string) (uint64, uint64) {
 	return c.gens[c.userStripe(userID)].Load(), c.gens[c.sessionStripe(sessionID)].Load()
 }
 
-func (c *authCache) fill(u *ent.User, ug uint64, sessionID string, sess *cachedSession, sg uint64) {
+func (c *authCache) fill(u *ent.User, ug uint64, sessionID string, sess *cachedSession, sg uint64, filled time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if u != nil && c.gens[c.userStripe(u.ID)].Load() == ug {
 		if len(c.users) >= maxCachedEntries {
 			clear(c.users)
 		}
-		c.users[u.ID] = u
+		c.users[u.ID] = cachedUser{u, filled}
 	}
 	if sess != nil && c.gens[c.sessionStripe(sessionID)].Load() == sg {
 		if len(c.sessions) >= maxCachedEntries {
 			clear(c.sessions)
 		}
+		sess.filled = filled
 		c.sessions[sessionID] = sess
 	}
 }
@@ -155,6 +170,7 @@ func (s *Service) userAndSession(ctx context.Context, t verifiedToken) (*ent.Use
 		}
 	}
 	ug, sg := s.cache.generations(t.userID, t.sessionID)
+	reading := time.Now() // entries age from before the read
 	u, err := s.userByID(ctx, t.userID)
 	if err != nil {
 		return nil, nil, err
@@ -168,7 +184,7 @@ func (s *Service) userAndSession(ctx context.Context, t verifiedToken) (*ent.Use
 	}
 	sess := &cachedSession{userID: row.UserID, expiresAt: row.ExpiresAt, revoked: row.RevokedAt != nil}
 	sess.lastUsed.Store(row.LastUsedAt.Unix())
-	s.cache.fill(u, ug, t.sessionID, sess, sg)
+	s.cache.fill(u, ug, t.sessionID, sess, sg, reading)
 	return u, sess, nil
 }
 
