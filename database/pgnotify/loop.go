@@ -29,7 +29,9 @@ func (w *Watcher) run(ctx context.Context, conn *pgconn.PgConn) {
 			if ctx.Err() != nil {
 				return
 			}
-			w.lapse(w.proof.Load(), "the listening connection failed: "+err.Error())
+			// Notifications sent until the next LISTEN are lost: trust returns through OnGap.
+			w.proof.Store(0)
+			w.lost(0, "the listening connection failed: "+err.Error())
 			failures = 0
 		}
 		if !sleep(ctx, backoff(failures)) {
@@ -84,7 +86,7 @@ func (w *Watcher) ping(ctx context.Context, conn *pgconn.PgConn) error {
 	if p := w.proof.Load(); p != 0 {
 		expires := time.Duration(p-w.now()) + w.opts.Staleness
 		why := fmt.Sprintf("no ping has been answered for %v", w.opts.Staleness)
-		t := time.AfterFunc(expires, func() { w.lapse(p, why) })
+		t := time.AfterFunc(expires, func() { w.lost(p, why) })
 		defer t.Stop()
 	}
 	ctx, cancel := context.WithTimeout(ctx, w.opts.Timeout)

@@ -136,7 +136,8 @@ func (w *Watcher) prove(sent int64) {
 	if w.now()-sent > int64(w.opts.Staleness) {
 		return // a late answer proves too little: stay lapsed, no flush for nothing
 	}
-	w.lapse(old, "no ping was answered in time")
+	w.proof.Store(0)
+	w.lost(0, "no ping was answered in time")
 	if w.opts.OnGap != nil {
 		w.opts.OnGap()
 	}
@@ -145,16 +146,16 @@ func (w *Watcher) prove(sent int64) {
 	defer w.mu.Unlock()
 	if w.down {
 		w.down = false
-		w.opts.Logger.Info("pgnotify: notifications are trusted again", "channel", w.channel)
+		w.opts.Logger.Info("pgnotify: notifications are trusted", "channel", w.channel)
 	}
 }
 
-// lapse ends the trust that the proof p gave, unless a newer proof has replaced it, and logs
-// why once per lapse.
-func (w *Watcher) lapse(p int64, why string) {
+// lost logs why the trust that the proof p gave has ended, once per lapse, unless a newer
+// proof has replaced p. Ending it is Trusted's part, or the goroutine's.
+func (w *Watcher) lost(p int64, why string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.proof.CompareAndSwap(p, 0) && w.proof.Load() != 0 {
+	if q := w.proof.Load(); q != p && q != 0 {
 		return
 	}
 	if !w.down {
