@@ -2,8 +2,10 @@ package pgnotify_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +26,7 @@ func TestStalledConnection(t *testing.T) {
 	db := writer(t, dsn)
 	trustedAfterGap(t, l, 0, 5*time.Second)
 
+	time.Sleep(rand.N(150 * time.Millisecond)) // so that the stall begins anywhere between two pings
 	proxy.Stall()
 	stalled := time.Now()
 	eventually(t, 500*time.Millisecond+150*time.Millisecond, "untrusted after the stall", func() bool {
@@ -140,4 +143,29 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestWatchErrors: Watch reports what keeps it from starting, and never quotes a password.
+func TestWatchErrors(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name, dsn string
+		opts      pgnotify.Options
+	}{
+		{"ErrNoServer", "postgres://postgres:hunter2@127.0.0.1:1/x?sslmode=disable", pgnotify.Options{}},
+		{"ErrBadURL", "postgres://postgres:hunter2@127.0.0.1:5432/x?sslmode=nonsense", pgnotify.Options{}},
+		{"ErrInterval", "postgres://127.0.0.1/x", pgnotify.Options{Staleness: time.Second, Interval: time.Second}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w, err := pgnotify.Watch(ctx, c.dsn, channel, c.opts)
+			if err == nil {
+				_ = w.Close()
+				t.Fatal("no error")
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("the error quotes the password: %v", err)
+			}
+		})
+	}
 }

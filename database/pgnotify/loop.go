@@ -85,7 +85,7 @@ func (w *Watcher) serve(ctx context.Context, conn *pgconn.PgConn) error {
 func (w *Watcher) ping(ctx context.Context, conn *pgconn.PgConn) error {
 	if p := w.proof.Load(); p != 0 {
 		expires := time.Duration(p-w.now()) + w.opts.Staleness
-		why := fmt.Sprintf("no ping has been answered for %v", w.opts.Staleness)
+		why := fmt.Sprintf("no ping sent in the last %v has been answered", w.opts.Staleness)
 		t := time.AfterFunc(expires, func() { w.lost(p, why) })
 		defer t.Stop()
 	}

@@ -1,6 +1,10 @@
 // Package pgnotify keeps a PostgreSQL LISTEN connection and says when what it has heard may be
 // trusted: a cache invalidated by its notifications is current only while the connection is
 // proven alive, by round trips sent at most Options.Staleness ago.
+//
+// Writers call Notify inside the transaction of the change; readers use the cache only while
+// Trusted, and read the database otherwise. OnGap empties the cache: an entry being filled from
+// a read that began before it must not land after it (a generation counter does it).
 package pgnotify
 
 import (
