@@ -60,6 +60,9 @@ type Watcher struct {
 	done chan struct{}
 }
 
+// ApplicationName names the watcher's connection in pg_stat_activity.
+const ApplicationName = "latchkey listener"
+
 // Watch connects to dsn, listens on channel and keeps listening until Close. ctx bounds only
 // the first connection, whose failure is returned; later ones are retried with a backoff.
 func Watch(ctx context.Context, dsn, channel string, opts Options) (*Watcher, error) {
@@ -77,6 +80,7 @@ func Watch(ctx context.Context, dsn, channel string, opts Options) (*Watcher, er
 	w := &Watcher{opts: opts, cfg: &cfg.Config, channel: channel, base: time.Now(), down: true,
 		done: make(chan struct{})}
 	w.cfg.OnNotification = w.onNotification
+	w.cfg.RuntimeParams["application_name"] = ApplicationName
 	conn, err := w.connect(ctx)
 	if err != nil {
 		return nil, err
