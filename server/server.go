@@ -22,6 +22,7 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	HSTS           bool // FRONTEND_URL is https
 	Introspection  bool
+	Playground     bool             // serve GraphiQL at /playground; false: it is 404 like any unknown path
 	Metrics        *metrics.Metrics // observes operations; served by NewMetrics, never here
 	CORSOrigins    []string         // origins whose pages may call /graphql
 	RequestTimeout time.Duration    // the deadline of every request; zero means none
@@ -40,7 +41,9 @@ func New(d Deps) http.Handler {
 		gqlOpts.Observe = d.Metrics.ObserveOperation
 	}
 	mux.Handle("/graphql", withCORS(d.CORSOrigins, graph.NewHandler(d.Accounts, gqlOpts)))
-	mux.Handle("GET /playground", playgroundHandler(d.AppName+" GraphQL playground"))
+	if d.Playground {
+		addPlayground(mux, d.AppName+" GraphQL playground")
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusOK, "ok")
 	})

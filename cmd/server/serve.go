@@ -150,16 +150,20 @@ func printBanner(w io.Writer, cfg *config.Config, addr, metricsAddr string) {
 		metrics = "http://" + metricsAddr + "/metrics"
 	}
 	base := "http://" + addr
+	playground := "off (PLAYGROUND_ENABLED=false)"
+	if cfg.HTTP.Playground {
+		playground = base + "/playground"
+	}
 	fmt.Fprintf(w, `%s %s
   listening   %s
   database    %s
   mail        %s
   pages       %s/
   graphql     %s/graphql
-  playground  %s/playground
+  playground  %s
   tokens      %s
   metrics     %s
-`, cfg.AppName, version(), base, databaseLabel(cfg.Database.URL.Raw), mail, base, base, base, tokensLabel(cfg, base), metrics)
+`, cfg.AppName, version(), base, databaseLabel(cfg.Database.URL.Raw), mail, base, base, playground, tokensLabel(cfg, base), metrics)
 }
 
 // tokensLabel says how access tokens are signed and, for EdDSA and ES256, where the keys are.
