@@ -41,6 +41,7 @@ func New(d Deps) http.Handler {
 		gqlOpts.Observe = d.Metrics.ObserveOperation
 	}
 	mux.Handle("/graphql", withCORS(d.CORSOrigins, graph.NewHandler(d.Accounts, gqlOpts)))
+	mux.HandleFunc("/graphql/", graphqlNotFound)
 	if d.Playground {
 		addPlayground(mux, d.AppName+" GraphQL playground")
 	}
@@ -66,6 +67,15 @@ func New(d Deps) http.Handler {
 	h = recoverPanics(d.Logger)(h)
 	h = requestID(h)
 	return h
+}
+
+// graphqlNotFound answers below /graphql: a GraphQL client given a wrong endpoint reads an error
+// in GraphQL's shape rather than the 404 page meant for people.
+func graphqlNotFound(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte(`{"errors":[{"message":"Not found: the GraphQL endpoint is /graphql",` +
+		`"extensions":{"code":"BAD_USER_INPUT"}}]}` + "\n"))
 }
 
 func writeText(w http.ResponseWriter, status int, body string) {
