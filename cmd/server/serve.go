@@ -18,9 +18,10 @@ import (
 )
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs, envFile := commandFlags("serve", "", stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
+	fs, envFile := commandFlags("serve", "Usage: server [serve] [--env-file PATH]\n\n"+
+		"Runs the account server until it is sent SIGINT or SIGTERM.\n\n", stderr)
+	if rest, err := parseFlags(fs, args, stdout, stderr); err != nil || len(rest) > 0 {
+		return orUsage(fs, err, "serve takes no arguments")
 	}
 	cfg, err := loadSettings(getenv, *envFile)
 	if err != nil {
