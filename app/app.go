@@ -117,6 +117,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		HSTS:           strings.HasPrefix(cfg.Account.FrontendURL, "https://"),
 		Introspection:  cfg.HTTP.GraphQLIntrospection,
+		Playground:     cfg.HTTP.Playground,
 		Metrics:        m,
 		CORSOrigins:    cfg.HTTP.CORSAllowedOrigins,
 		RequestTimeout: cfg.HTTP.RequestTimeout,
