@@ -16,7 +16,7 @@ func TestCheapPathsSkipHashing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := s.issueSession(u)
+	sess, err := s.startSession(ctx, u)
 	if err != nil {
 		t.Fatal(err)
 	}

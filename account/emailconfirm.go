@@ -8,6 +8,7 @@ import (
 	"latchkey/ent/emailchange"
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
+	"latchkey/ent/session"
 	"latchkey/ent/user"
 )
 
@@ -90,6 +91,9 @@ func (s *Service) applyEmailChange(ctx context.Context, tx *ent.Tx, tokenHash st
 	}
 	if _, err := tx.PasswordResetToken.Delete().Where(passwordresettoken.UserID(u.ID)).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("delete reset tokens: %w", err)
+	}
+	if _, err := s.revokeSessions(ctx, tx, session.UserID(u.ID)); err != nil {
+		return nil, err
 	}
 	err = tx.OutboxMail.Create().
 		SetKind(outboxmail.KindEmailChanged).

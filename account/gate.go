@@ -82,7 +82,11 @@ func (s *Service) accountKey(email string) string { return s.mac("account", emai
 
 // mac is a hex HMAC-SHA256 of parts under a key derived from the secret key for purpose.
 func (s *Service) mac(purpose string, parts ...string) string {
-	h := hmac.New(sha256.New, s.cfg.SecretKey)
+	return keyedMAC(s.cfg.SecretKey, purpose, parts...)
+}
+
+func keyedMAC(secret []byte, purpose string, parts ...string) string {
+	h := hmac.New(sha256.New, secret)
 	fmt.Fprintf(h, "latchkey %s", purpose)
 	for _, p := range parts {
 		fmt.Fprintf(h, "\x00%d:%s", len(p), p)

@@ -101,7 +101,7 @@ func (s *Service) Login(ctx context.Context, email, password, deviceToken string
 	if needsRehash {
 		s.upgradeHash(ctx, u, password)
 	}
-	return s.issueSession(u)
+	return s.startSession(ctx, u)
 }
 
 // upgradeHash re-hashes a password stored with older parameters; a failure only costs the upgrade.

@@ -14,6 +14,7 @@ import (
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/predicate"
+	"latchkey/ent/session"
 	"latchkey/ent/user"
 )
 
@@ -167,7 +168,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, newPassword strin
 	s.cfg.Observer.MailEvent(string(outboxmail.KindPasswordChanged), "queued")
 	s.cfg.Outbox.Wake()
 	s.log.InfoContext(ctx, "password changed", "user_id", u.ID)
-	return s.issueSession(u)
+	return s.startSession(ctx, u)
 }
 
 // mailboxProof says whether a password change also proves the owner reads the account's mail.
@@ -178,7 +179,7 @@ const (
 	mailboxUnproved mailboxProof = false
 )
 
-// setPassword stores a new hash, revokes every access token and reset token of the user and
+// setPassword stores a new hash, revokes every session and reset token of the user and
 // queues the "password changed" mail (at most one per PasswordNoticeInterval), all in tx.
 func (s *Service) setPassword(ctx context.Context, tx *ent.Tx, userID int, hash string, proof mailboxProof, guards ...predicate.User) (*ent.User, error) {
 	update := tx.User.Update().
@@ -201,6 +202,9 @@ func (s *Service) setPassword(ctx context.Context, tx *ent.Tx, userID int, hash 
 	}
 	if _, err := tx.PasswordResetToken.Delete().Where(passwordresettoken.UserID(userID)).Exec(ctx); err != nil {
 		return nil, fmt.Errorf("delete reset tokens: %w", err)
+	}
+	if _, err := s.revokeSessions(ctx, tx, session.UserID(userID)); err != nil {
+		return nil, err
 	}
 	if err := s.queuePasswordNotice(ctx, tx, u, s.now()); err != nil {
 		return nil, fmt.Errorf("queue changed mail: %w", err)

@@ -3,7 +3,9 @@
 package account
 
 import (
+	"cmp"
 	"context"
+	"crypto/cipher"
 	"fmt"
 	"log/slog"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"latchkey/ent"
+	"latchkey/ent/session"
 	"latchkey/keyset"
 )
 
@@ -40,7 +43,12 @@ type Config struct {
 	Algorithm      string // HS256, HS384 or HS512 (keyed by SecretKey); EdDSA or ES256 (SigningKeys)
 	Issuer         string // also the audience: tokens are only for this server
 	AccessTokenTTL time.Duration
-	ResetTokenTTL  time.Duration
+	// Sessions: idle expiry of refresh tokens (sliding), the absolute cap, and how soon a second
+	// use of a refresh token counts as a concurrent refresh rather than reuse.
+	RefreshTokenTTL   time.Duration
+	SessionMaxAge     time.Duration
+	RefreshReuseGrace time.Duration
+	ResetTokenTTL     time.Duration
 	// Lifetime of the links that prove an address: sign-up verification and address change.
 	VerificationTokenTTL time.Duration
 	Registration         Registration
@@ -62,6 +70,9 @@ type Config struct {
 	Now        func() time.Time // defaults to time.Now
 	Argon2     Argon2Params     // defaults to DefaultArgon2Params
 	HashLimits HashLimits       // concurrent argon2id computations and their queue
+
+	// Replicas tells whether other replicas' writes reach the session cache; nil: no others.
+	Replicas Replicas
 
 	// SigningKeys sign access tokens with EdDSA or ES256: the first signs, all verify. Nil with HS*.
 	SigningKeys *keyset.Set
@@ -93,6 +104,9 @@ type Service struct {
 	tokenParser *jwt.Parser
 	verified    verifiedTokens // access tokens that passed every check
 	currentUser *ent.UserByID  // reads what CurrentUser returns
+	sessionByID *ent.SessionByID
+	cache       *authCache
+	sealer      cipher.AEAD // seals a refresh token's successor for the grace interval
 }
 
 // NewService returns the account service. Its mail goes to cfg.Outbox, which hands it back
@@ -126,6 +140,8 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 	if cfg.ThrottleEntries <= 0 {
 		cfg.ThrottleEntries = DefaultThrottleEntries
 	}
+	cfg.RefreshTokenTTL = cmp.Or(cfg.RefreshTokenTTL, 30*24*time.Hour)
+	cfg.SessionMaxAge = cmp.Or(cfg.SessionMaxAge, 90*24*time.Hour)
 	if cfg.Issuer == "" {
 		cfg.Issuer = "latchkey"
 	}
@@ -143,7 +159,13 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 		signer:  signer,
 
 		currentUser: db.User.ByID(currentUserColumns...),
+		sessionByID: db.Session.ByID(session.FieldUserID, session.FieldExpiresAt, session.FieldRevokedAt, session.FieldLastUsedAt),
+		cache:       newAuthCache(),
 	}
+	if s.sealer, err = newSealer(cfg.SecretKey); err != nil {
+		return nil, err
+	}
+	s.watchWrites()
 	s.failures = &failureStore{db: db, now: s.now, limit: cfg.ThrottleEntries}
 	s.tokenParser = s.newTokenParser()
 	return s, nil
@@ -181,6 +203,7 @@ type ctxKey int
 const (
 	clientIPKey ctxKey = iota
 	accessTokenKey
+	userAgentKey
 )
 
 // WithClientIP records the client's address for rate limiting.
@@ -191,6 +214,16 @@ func WithClientIP(ctx context.Context, ip string) context.Context {
 // WithAccessToken records the bearer token the request carried, checked only when an operation needs it.
 func WithAccessToken(ctx context.Context, token string) context.Context {
 	return context.WithValue(ctx, accessTokenKey, token)
+}
+
+// WithUserAgent records the client's User-Agent header, kept with a session it signs in.
+func WithUserAgent(ctx context.Context, ua string) context.Context {
+	return context.WithValue(ctx, userAgentKey, ua)
+}
+
+func userAgent(ctx context.Context) string {
+	ua, _ := ctx.Value(userAgentKey).(string)
+	return ua
 }
 
 func clientIP(ctx context.Context) string {

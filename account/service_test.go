@@ -129,3 +129,9 @@ func (o *countingObserver) count(kindEvent string) int {
 	defer o.mu.Unlock()
 	return o.events[kindEvent]
 }
+
+// tokenOnly signs an access token for u in a made-up session, for tests of the token alone.
+func (s *Service) tokenOnly(u *ent.User) (*Session, error) {
+	sess := &ent.Session{ID: "AAAAAAAAAAAAAAAAAAAAAA", ExpiresAt: s.now().Add(24 * time.Hour)}
+	return s.sessionOf(u, sess, "", s.now())
+}

@@ -13,38 +13,65 @@ import (
 	"latchkey/ent/user"
 )
 
-// Session is a signed-in session: an access token and the account it is for.
+// Session is a signed-in session: an access token, the refresh token that renews it, and the
+// account they are for.
 type Session struct {
-	AccessToken string
-	ExpiresAt   time.Time
-	DeviceToken string // for the next login from the same client
-	User        *ent.User
+	AccessToken      string
+	ExpiresAt        time.Time
+	RefreshToken     string
+	RefreshExpiresAt time.Time
+	DeviceToken      string // for the next login from the same client
+	User             *ent.User
 }
 
 type accessClaims struct {
 	jwt.RegisteredClaims
 	// SessionVersion must equal the user's current one; a password change bumps it.
 	SessionVersion int `json:"sv"`
+	// SessionID names the sessions row, which must be alive.
+	SessionID string `json:"sid"`
 }
 
-func (s *Service) issueSession(u *ent.User) (*Session, error) {
-	now := s.now()
-	exp := now.Add(s.cfg.AccessTokenTTL).Truncate(time.Second)
+// accessToken signs an access token of sess issued at iat: the same inputs give the same claims,
+// so a refresh answered twice within the grace interval answers the same token (HS*, EdDSA).
+func (s *Service) accessToken(u *ent.User, sess *ent.Session, iat time.Time) (string, time.Time, error) {
+	exp := iat.Add(s.cfg.AccessTokenTTL)
+	if sess.ExpiresAt.Before(exp) {
+		exp = sess.ExpiresAt
+	}
+	exp = exp.Truncate(time.Second)
 	claims := accessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Subject:   strconv.Itoa(u.ID),
 			Issuer:    s.cfg.Issuer,
 			Audience:  jwt.ClaimStrings{s.cfg.Issuer},
-			IssuedAt:  jwt.NewNumericDate(now),
+			IssuedAt:  jwt.NewNumericDate(iat),
 			ExpiresAt: jwt.NewNumericDate(exp),
 		},
 		SessionVersion: u.SessionVersion,
+		SessionID:      sess.ID,
 	}
 	signed, err := s.signer.sign(claims)
 	if err != nil {
-		return nil, fmt.Errorf("sign token: %w", err)
+		return "", time.Time{}, fmt.Errorf("sign token: %w", err)
 	}
-	return &Session{AccessToken: signed, ExpiresAt: exp, DeviceToken: s.newDeviceToken(s.accountKey(u.Email)), User: u}, nil
+	return signed, exp, nil
+}
+
+// sessionOf is what a sign-in or a refresh answers: an access token issued at iat and refresh.
+func (s *Service) sessionOf(u *ent.User, sess *ent.Session, refresh string, iat time.Time) (*Session, error) {
+	token, exp, err := s.accessToken(u, sess, iat)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{
+		AccessToken:      token,
+		ExpiresAt:        exp,
+		RefreshToken:     refresh,
+		RefreshExpiresAt: sess.RefreshExpiresAt,
+		DeviceToken:      s.newDeviceToken(s.accountKey(u.Email)),
+		User:             u,
+	}, nil
 }
 
 // newTokenParser is built once: a jwt.Parser only reads its settings, so requests share it.
@@ -90,6 +117,9 @@ func (s *Service) parseAccessToken(token string) (*accessClaims, error) {
 	if id, err := strconv.Atoi(claims.Subject); err != nil || id <= 0 || strconv.Itoa(id) != claims.Subject {
 		return nil, errUnauthenticated
 	}
+	if !wellFormedSessionID(claims.SessionID) {
+		return nil, errUnauthenticated
+	}
 	return &claims, nil
 }
 
@@ -120,18 +150,8 @@ func (s *Service) userByID(ctx context.Context, id int) (*ent.User, error) {
 // the reset-mail and notice bookkeeping (see currentUserColumns).
 // Errors: UNAUTHENTICATED.
 func (s *Service) CurrentUser(ctx context.Context) (*ent.User, error) {
-	t, err := s.verifyAccessToken(accessToken(ctx))
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.userByID(ctx, t.userID)
-	if err != nil {
-		return nil, fmt.Errorf("load user: %w", err)
-	}
-	if u == nil || u.SessionVersion != t.sessionVersion {
-		return nil, errUnauthenticated
-	}
-	return u, nil
+	_, u, err := s.signedIn(ctx)
+	return u, err
 }
 
 // verifyAccessToken returns what a valid token says, from the cache of tokens verified before
@@ -145,7 +165,7 @@ func (s *Service) verifyAccessToken(token string) (verifiedToken, error) {
 		return verifiedToken{}, err
 	}
 	id, _ := strconv.Atoi(claims.Subject) // canonical: parseAccessToken checked it
-	t := verifiedToken{userID: id, sessionVersion: claims.SessionVersion, expires: claims.ExpiresAt.Time}
+	t := verifiedToken{userID: id, sessionVersion: claims.SessionVersion, sessionID: claims.SessionID, expires: claims.ExpiresAt.Time}
 	s.verified.put(token, t)
 	return t, nil
 }

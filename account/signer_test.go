@@ -75,7 +75,7 @@ func TestNewServiceSigningKeys(t *testing.T) {
 func TestES256SignaturesAreLowS(t *testing.T) {
 	s := newTestService(t, signedWith(t, keyset.ES256))
 	for i := range 64 {
-		sess, err := s.issueSession(&ent.User{ID: i + 1})
+		sess, err := s.tokenOnly(&ent.User{ID: i + 1})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -46,7 +46,7 @@ func (s *Service) Register(ctx context.Context, username, email, password string
 	if err != nil {
 		return nil, err
 	}
-	return s.issueSession(u)
+	return s.startSession(ctx, u)
 }
 
 // SignUp asks for an account for email: it answers SignUpMessage whether or not the address

@@ -7,8 +7,8 @@ import (
 
 // verifiedTokens remembers access tokens that passed every check, so that a client sending the
 // same token again skips the signature and JSON work. An entry is the exact token string, so a
-// changed token never matches one; expiry is checked on every use, and revocation is still read
-// from the database, since the session version is compared with the user's on every request.
+// changed token never matches one; expiry is checked on every use, and revocation is checked on
+// every request (signedIn: the session row and the user's session version).
 type verifiedTokens struct {
 	mu sync.RWMutex
 	m  map[string]verifiedToken
@@ -16,6 +16,7 @@ type verifiedTokens struct {
 
 type verifiedToken struct {
 	userID, sessionVersion int
+	sessionID              string
 	expires                time.Time
 }
 

@@ -56,7 +56,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token, username string) (*Ses
 	if err != nil {
 		return nil, err
 	}
-	return s.issueSession(u)
+	return s.startSession(ctx, u)
 }
 
 // createFromSignUp creates the account of the pending sign-up whose token hashes to hash.

@@ -193,8 +193,8 @@ func newAccounts(db *database.DB, mailer account.Mailer, acfg account.Config, cf
 // are deleted.
 const tokenCleanupInterval = 10 * time.Minute
 
-// RunTokenCleanup deletes expired reset tokens, pending sign-ups, verification tokens and email
-// changes now and every tokenCleanupInterval until ctx ends.
+// RunTokenCleanup deletes expired reset tokens, pending sign-ups, verification tokens, email
+// changes and ended sessions now and every tokenCleanupInterval until ctx ends.
 func (a *App) RunTokenCleanup(ctx context.Context) {
 	tick := time.NewTicker(tokenCleanupInterval)
 	defer tick.Stop()
@@ -203,6 +203,7 @@ func (a *App) RunTokenCleanup(ctx context.Context) {
 		a.Accounts.DeleteExpiredResetTokens(context.WithoutCancel(ctx))
 		a.Accounts.DeleteExpiredSignUps(context.WithoutCancel(ctx))
 		a.Accounts.DeleteExpiredEmailChanges(context.WithoutCancel(ctx))
+		a.Accounts.DeleteEndedSessions(context.WithoutCancel(ctx))
 		select {
 		case <-ctx.Done():
 			return

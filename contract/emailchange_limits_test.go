@@ -45,14 +45,13 @@ func TestChangeEmailSameStatements(t *testing.T) {
 	t.Run("NewAddressNotLookedUp", func(t *testing.T) {
 		rec.reset()
 		meEmail(t, env, s.AccessToken)
-		own := withoutProbes(rec.reset()) // the read of the session's own account
-		var reads []string
-		for _, q := range free {
-			if strings.Contains(q, "users") {
-				reads = append(reads, q)
-			}
+		// The session's own account, if it is not cached: none with a warm cache.
+		usersOnly := func(stmts []string) []string {
+			return slices.DeleteFunc(slices.Clone(stmts), func(q string) bool { return !strings.Contains(q, "users") })
 		}
-		if len(own) != 1 || !slices.Equal(reads, own) {
+		own := usersOnly(withoutProbes(rec.reset()))
+		reads := usersOnly(free)
+		if !slices.Equal(reads, own) {
 			t.Errorf("the request reads users other than as me does before answering:\n%q\nme: %q", reads, own)
 		}
 	})

@@ -5,10 +5,57 @@ package ent
 import (
 	"context"
 
+	"latchkey/ent/session"
 	"latchkey/ent/user"
 
 	"entgo.io/ent/dialect/sql"
 )
+
+// SessionByID reads one Session by id with a fixed list of columns. It runs no query
+// interceptors; hooks only ever run on writes.
+type SessionByID struct {
+	config
+	query   string
+	columns []string
+}
+
+// ByID returns a reader of the given columns of a Session; the id is always read.
+func (c *SessionClient) ByID(columns ...string) *SessionByID {
+	columns = append([]string{session.FieldID}, columns...)
+	query, _ := sql.Dialect(c.driver.Dialect()).
+		Select(columns...).
+		From(sql.Table(session.Table)).
+		Where(sql.EQ(session.FieldID, string(0))).
+		Query()
+	return &SessionByID{config: c.config, query: query, columns: columns}
+}
+
+// Get returns the Session with this id, or a *NotFoundError.
+func (r *SessionByID) Get(ctx context.Context, id string) (*Session, error) {
+	rows := &sql.Rows{}
+	if err := r.driver.Query(ctx, r.query, []any{id}, rows); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, &NotFoundError{session.Label}
+	}
+	node := &Session{config: r.config}
+	values, err := node.scanValues(r.columns)
+	if err != nil {
+		return nil, err
+	}
+	if err := rows.Scan(values...); err != nil {
+		return nil, err
+	}
+	if err := node.assignValues(r.columns, values); err != nil {
+		return nil, err
+	}
+	return node, rows.Close()
+}
 
 // UserByID reads one User by id with a fixed list of columns. It runs no query
 // interceptors; hooks only ever run on writes.

@@ -14,6 +14,8 @@ import (
 	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/pendingsignup"
 	"latchkey/ent/readinessprobe"
+	"latchkey/ent/refreshtoken"
+	"latchkey/ent/session"
 	"latchkey/ent/user"
 	"reflect"
 	"sync"
@@ -89,6 +91,8 @@ func checkColumn(t, c string) error {
 			passwordresettoken.Table:     passwordresettoken.ValidColumn,
 			pendingsignup.Table:          pendingsignup.ValidColumn,
 			readinessprobe.Table:         readinessprobe.ValidColumn,
+			refreshtoken.Table:           refreshtoken.ValidColumn,
+			session.Table:                session.ValidColumn,
 			user.Table:                   user.ValidColumn,
 		})
 	})

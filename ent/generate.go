@@ -1,3 +1,3 @@
 package ent
 
-//go:generate go run entgo.io/ent/cmd/ent generate --template ./template --feature sql/versioned-migration ./schema
+//go:generate go run entgo.io/ent/cmd/ent generate --template ./template --feature sql/versioned-migration,sql/execquery ./schema

@@ -55,9 +55,11 @@ type UserEdges struct {
 	VerificationTokens []*EmailVerificationToken `json:"verification_tokens,omitempty"`
 	// EmailChanges holds the value of the email_changes edge.
 	EmailChanges []*EmailChange `json:"email_changes,omitempty"`
+	// Sessions holds the value of the sessions edge.
+	Sessions []*Session `json:"sessions,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 }
 
 // ResetTokensOrErr returns the ResetTokens value or an error if the edge
@@ -85,6 +87,15 @@ func (e UserEdges) EmailChangesOrErr() ([]*EmailChange, error) {
 		return e.EmailChanges, nil
 	}
 	return nil, &NotLoadedError{edge: "email_changes"}
+}
+
+// SessionsOrErr returns the Sessions value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) SessionsOrErr() ([]*Session, error) {
+	if e.loadedTypes[3] {
+		return e.Sessions, nil
+	}
+	return nil, &NotLoadedError{edge: "sessions"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -222,6 +233,11 @@ func (_m *User) QueryVerificationTokens() *EmailVerificationTokenQuery {
 // QueryEmailChanges queries the "email_changes" edge of the User entity.
 func (_m *User) QueryEmailChanges() *EmailChangeQuery {
 	return NewUserClient(_m.config).QueryEmailChanges(_m)
+}
+
+// QuerySessions queries the "sessions" edge of the User entity.
+func (_m *User) QuerySessions() *SessionQuery {
+	return NewUserClient(_m.config).QuerySessions(_m)
 }
 
 // Update returns a builder for updating this User.

@@ -25,7 +25,32 @@ func toSession(s *account.Session) *model.Session {
 		ExpiresAt:   s.ExpiresAt.UTC(),
 		DeviceToken: s.DeviceToken,
 		User:        toUser(s.User),
+
+		RefreshToken:     s.RefreshToken,
+		RefreshExpiresAt: s.RefreshExpiresAt.UTC(),
 	}
+}
+
+func toSessionInfos(list []account.SessionInfo) []model.SessionInfo {
+	out := make([]model.SessionInfo, len(list))
+	for i, s := range list {
+		out[i] = model.SessionInfo{
+			ID:         s.ID,
+			CreatedAt:  s.CreatedAt.UTC(),
+			LastUsedAt: s.LastUsedAt.UTC(),
+			IPAddress:  optional(s.IPAddress),
+			UserAgent:  optional(s.UserAgent),
+			Current:    s.Current,
+		}
+	}
+	return out
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func message(text string) *model.MessagePayload {

@@ -63,14 +63,15 @@ func securityHeaders(hsts bool) func(http.Handler) http.Handler {
 	}
 }
 
-// clientIP records the client's address for rate limits: the connection's peer, unless that
+// clientIP records the client's address for rate limits and sessions (with the User-Agent): the connection's peer, unless that
 // peer is a trusted proxy, in which case X-Forwarded-For is read from the right, skipping
 // trusted proxies, so a client cannot choose its own address by sending the header.
 func clientIP(trusted []netip.Prefix) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ip := resolveClientIP(r, trusted)
-			next.ServeHTTP(w, r.WithContext(account.WithClientIP(r.Context(), ip.String())))
+			ctx := account.WithClientIP(r.Context(), ip.String())
+			next.ServeHTTP(w, r.WithContext(account.WithUserAgent(ctx, r.UserAgent())))
 		})
 	}
 }

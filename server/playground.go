@@ -55,11 +55,28 @@ mutation Login($email: String! = "alice@example.com") {
   login(input: {email: $email, password: "correct horse battery"}) {
     accessToken
     expiresAt
+    refreshToken
   }
 }
 
 query Me {
   me { id username email createdAt }
+}
+
+mutation RefreshSession($refreshToken: String! = "paste the refreshToken here") {
+  refreshSession(input: {refreshToken: $refreshToken}) { accessToken expiresAt refreshToken refreshExpiresAt }
+}
+
+query Sessions {
+  me { sessions { id createdAt lastUsedAt ipAddress userAgent current } }
+}
+
+mutation RevokeSession($id: ID! = "paste a session id from Sessions") {
+  revokeSession(input: {id: $id}) { message }
+}
+
+mutation SignOutEverywhereElse {
+  signOut(input: {scope: OTHERS}) { message }
 }
 
 mutation ForgotPassword($email: String! = "alice@example.com") {

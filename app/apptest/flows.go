@@ -15,7 +15,10 @@ type Session struct {
 	TokenType   string    `json:"tokenType"`
 	ExpiresAt   time.Time `json:"expiresAt"`
 	DeviceToken string    `json:"deviceToken"`
-	User        struct {
+	// RefreshToken renews the session (refreshSession); RefreshExpiresAt is when it lapses.
+	RefreshToken     string    `json:"refreshToken"`
+	RefreshExpiresAt time.Time `json:"refreshExpiresAt"`
+	User             struct {
 		ID       string `json:"id"`
 		Username string `json:"username"`
 		Email    string `json:"email"`
@@ -24,13 +27,13 @@ type Session struct {
 
 // Operation documents the tests share.
 const (
-	RegisterMutation = `mutation($u:String!,$e:String!,$p:String!){register(input:{username:$u,email:$e,password:$p}){accessToken tokenType expiresAt deviceToken user{id username email}}}`
-	LoginMutation    = `mutation($e:String!,$p:String!){login(input:{email:$e,password:$p}){accessToken tokenType expiresAt deviceToken user{id username email}}}`
+	RegisterMutation = `mutation($u:String!,$e:String!,$p:String!){register(input:{username:$u,email:$e,password:$p}){accessToken tokenType expiresAt deviceToken refreshToken refreshExpiresAt user{id username email}}}`
+	LoginMutation    = `mutation($e:String!,$p:String!){login(input:{email:$e,password:$p}){accessToken tokenType expiresAt deviceToken refreshToken refreshExpiresAt user{id username email}}}`
 	// LoginDeviceMutation signs in presenting the device token $d.
-	LoginDeviceMutation = `mutation($e:String!,$p:String!,$d:String){login(input:{email:$e,password:$p,deviceToken:$d}){accessToken tokenType expiresAt deviceToken user{id username email}}}`
+	LoginDeviceMutation = `mutation($e:String!,$p:String!,$d:String){login(input:{email:$e,password:$p,deviceToken:$d}){accessToken tokenType expiresAt deviceToken refreshToken refreshExpiresAt user{id username email}}}`
 	ForgotMutation      = `mutation($e:String!){forgotPassword(input:{email:$e}){message}}`
 	ResetMutation       = `mutation($t:String!,$p:String!){resetPassword(input:{token:$t,newPassword:$p}){message}}`
-	ChangeMutation      = `mutation($c:String!,$n:String!){changePassword(input:{currentPassword:$c,newPassword:$n}){message session{accessToken expiresAt user{id email}}}}`
+	ChangeMutation      = `mutation($c:String!,$n:String!){changePassword(input:{currentPassword:$c,newPassword:$n}){message session{accessToken expiresAt refreshToken refreshExpiresAt user{id email}}}}`
 	DeleteMutation      = `mutation($p:String!){deleteAccount(input:{password:$p}){message}}`
 	MeQuery             = `{me{id username email createdAt}}`
 	CheckQuery          = `query($t:String!){checkResetToken(token:$t){valid expiresAt}}`

@@ -30,5 +30,11 @@ type PendingSignup func(*sql.Selector)
 // ReadinessProbe is the predicate function for readinessprobe builders.
 type ReadinessProbe func(*sql.Selector)
 
+// RefreshToken is the predicate function for refreshtoken builders.
+type RefreshToken func(*sql.Selector)
+
+// Session is the predicate function for session builders.
+type Session func(*sql.Selector)
+
 // User is the predicate function for user builders.
 type User func(*sql.Selector)

@@ -57,6 +57,8 @@ func (User) Edges() []ent.Edge {
 			Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("email_changes", EmailChange.Type).
 			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("sessions", Session.Type).
+			Annotations(entsql.OnDelete(entsql.Cascade)),
 	}
 }
 

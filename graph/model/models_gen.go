@@ -3,6 +3,10 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 )
 
@@ -72,6 +76,12 @@ type Mutation struct {
 type Query struct {
 }
 
+// A refresh token to exchange.
+type RefreshSessionInput struct {
+	// The `refreshToken` of the latest Session this client received.
+	RefreshToken string `json:"refreshToken"`
+}
+
 // Details of a new account.
 type RegisterInput struct {
 	// Public name, 3 to 64 characters: letters, digits, dot, dash or underscore.
@@ -98,6 +108,12 @@ type ResetTokenCheck struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
+// The session to end.
+type RevokeSessionInput struct {
+	// A `SessionInfo.id` from `me { sessions }`.
+	ID string `json:"id"`
+}
+
 // A signed-in session: send `Authorization: Bearer <accessToken>`.
 type Session struct {
 	// Signed JWT to send in the `Authorization` header.
@@ -110,6 +126,32 @@ type Session struct {
 	DeviceToken string `json:"deviceToken"`
 	// The account this session belongs to.
 	User *User `json:"user"`
+	// Single-use token that `refreshSession` exchanges for a new access token and a new refresh token. Keep it secret; using one a second time (after REFRESH_REUSE_GRACE_SECONDS) ends the session.
+	RefreshToken string `json:"refreshToken"`
+	// When the refresh token stops working unless used: REFRESH_TOKEN_EXPIRE_DAYS after its issue, and never after the session's absolute end (SESSION_MAX_DAYS after sign-in).
+	RefreshExpiresAt time.Time `json:"refreshExpiresAt"`
+}
+
+// One place the account is signed in.
+type SessionInfo struct {
+	// Identifier to pass to `revokeSession`.
+	ID string `json:"id"`
+	// When the sign-in happened.
+	CreatedAt time.Time `json:"createdAt"`
+	// When the session was last used: a refresh, or a signed-in request (to within a minute).
+	LastUsedAt time.Time `json:"lastUsedAt"`
+	// The client's address at sign-in, as the server saw it (TRUSTED_PROXIES).
+	IPAddress *string `json:"ipAddress,omitempty"`
+	// The client's User-Agent header at sign-in.
+	UserAgent *string `json:"userAgent,omitempty"`
+	// True for the session of the request that asks.
+	Current bool `json:"current"`
+}
+
+// Which sessions to end.
+type SignOutInput struct {
+	// Default THIS.
+	Scope *SignOutScope `json:"scope,omitempty"`
 }
 
 // An account. A user only ever sees their own email address, through `me`.
@@ -124,6 +166,8 @@ type User struct {
 	CreatedAt time.Time `json:"createdAt"`
 	// Whether the owner has shown they read mail at this address: by a verification link or a completed password reset.
 	EmailVerified bool `json:"emailVerified"`
+	// The account's active sessions, newest first. Only on `me`: elsewhere UNAUTHENTICATED.
+	Sessions []SessionInfo `json:"sessions"`
 }
 
 // The token of a verification link, from a sign-up or from sendVerificationEmail.
@@ -132,4 +176,65 @@ type VerifyEmailInput struct {
 	Token string `json:"token"`
 	// A username to use instead of the one chosen at sign-up, for when that one was taken since: verifyEmail then fails with BAD_USER_INPUT on `username` and leaves the link unspent.
 	Username *string `json:"username,omitempty"`
+}
+
+// Which sessions `signOut` ends.
+type SignOutScope string
+
+const (
+	// The session of this request.
+	SignOutScopeThis SignOutScope = "THIS"
+	// Every session of the account but this one.
+	SignOutScopeOthers SignOutScope = "OTHERS"
+	// Every session of the account.
+	SignOutScopeAll SignOutScope = "ALL"
+)
+
+var AllSignOutScope = []SignOutScope{
+	SignOutScopeThis,
+	SignOutScopeOthers,
+	SignOutScopeAll,
+}
+
+func (e SignOutScope) IsValid() bool {
+	switch e {
+	case SignOutScopeThis, SignOutScopeOthers, SignOutScopeAll:
+		return true
+	}
+	return false
+}
+
+func (e SignOutScope) String() string {
+	return string(e)
+}
+
+func (e *SignOutScope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SignOutScope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SignOutScope", str)
+	}
+	return nil
+}
+
+func (e SignOutScope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SignOutScope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SignOutScope) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
