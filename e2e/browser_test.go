@@ -135,13 +135,24 @@ type tab struct {
 	problems []string
 }
 
+// openTab opens a tab in a fresh browser context: to the pages, a browser of its own.
 func openTab(t *testing.T, env *apptest.Env) *tab {
 	t.Helper()
 	requireBrowser(t)
+	return startTab(t, env, browser.ctx, chromedp.WithNewBrowserContext())
+}
+
+// openTabBeside opens another tab in tb's browser context, which shares tb's storage as a second
+// tab of one browser does.
+func openTabBeside(tb *tab) *tab {
+	tb.t.Helper()
+	return startTab(tb.t, tb.env, tb.ctx)
+}
+
+func startTab(t *testing.T, env *apptest.Env, parent context.Context, opts ...chromedp.ContextOption) *tab {
+	t.Helper()
 	tb := &tab{t: t, env: env}
-	ctx, cancel := chromedp.NewContext(browser.ctx,
-		chromedp.WithNewBrowserContext(),
-		chromedp.WithListener(tb.record))
+	ctx, cancel := chromedp.NewContext(parent, append(opts, chromedp.WithListener(tb.record))...)
 	tb.ctx = ctx
 	t.Cleanup(func() {
 		if !t.Failed() {
