@@ -25,7 +25,7 @@ func (c *SessionClient) ByID(columns ...string) *SessionByID {
 	query, _ := sql.Dialect(c.driver.Dialect()).
 		Select(columns...).
 		From(sql.Table(session.Table)).
-		Where(sql.EQ(session.FieldID, string(0))).
+		Where(sql.EQ(session.FieldID, *new(string))). // a placeholder: Get passes the id
 		Query()
 	return &SessionByID{config: c.config, query: query, columns: columns}
 }
@@ -71,7 +71,7 @@ func (c *UserClient) ByID(columns ...string) *UserByID {
 	query, _ := sql.Dialect(c.driver.Dialect()).
 		Select(columns...).
 		From(sql.Table(user.Table)).
-		Where(sql.EQ(user.FieldID, int(0))).
+		Where(sql.EQ(user.FieldID, *new(int))). // a placeholder: Get passes the id
 		Query()
 	return &UserByID{config: c.config, query: query, columns: columns}
 }
