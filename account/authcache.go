@@ -27,7 +27,7 @@ type Replicas interface {
 // (the hooks in cachehooks.go on this replica, Invalidate for the others). A fill carries the
 // generation of its stripe from before its read, and is dropped if an invalidation came
 // in between, so a read that raced a write never puts the old row back. Entries live at most
-// cacheTTL, which bounds what a missed notification or another process on the same SQLite file
+// ttl (DefaultCacheTTL), which bounds what a missed notification or another process on the same SQLite file
 // (an operator command) can leave stale.
 type authCache struct {
 	mu       sync.RWMutex
@@ -35,6 +35,7 @@ type authCache struct {
 	sessions map[string]*cachedSession
 	gens     [cacheStripes]atomic.Uint64
 	seed     maphash.Seed
+	ttl      time.Duration
 }
 
 type cachedUser struct {
@@ -50,14 +51,16 @@ type cachedSession struct {
 	lastUsed  atomic.Int64 // unix seconds; moves on with the background touches
 }
 
+// DefaultCacheTTL is how long a cached user or session is used without reading it again.
+const DefaultCacheTTL = time.Second
+
 const (
-	cacheTTL         = time.Second
 	cacheStripes     = 64
 	maxCachedEntries = 100_000 // per map; about 40 MB of users when full
 )
 
-func newAuthCache() *authCache {
-	return &authCache{users: map[int]cachedUser{}, sessions: map[string]*cachedSession{}, seed: maphash.MakeSeed()}
+func newAuthCache(ttl time.Duration) *authCache {
+	return &authCache{users: map[int]cachedUser{}, sessions: map[string]*cachedSession{}, seed: maphash.MakeSeed(), ttl: ttl}
 }
 
 func (c *authCache) userStripe(id int) int { return id % cacheStripes }
@@ -71,7 +74,7 @@ func (c *authCache) get(userID int, sessionID string) (*ent.User, *cachedSession
 	c.mu.RLock()
 	u, sess := c.users[userID], c.sessions[sessionID]
 	c.mu.RUnlock()
-	if u.User == nil || sess == nil || time.Since(u.filled) >= cacheTTL || time.Since(sess.filled) >= cacheTTL {
+	if u.User == nil || sess == nil || time.Since(u.filled) >= c.ttl || time.Since(sess.filled) >= c.ttl {
 		return nil, nil
 	}
 	return u.User, sess

@@ -10,7 +10,7 @@ import (
 // TestCacheDropsAFillThatRacedAWrite: a request that read a row before a write committed must not
 // put that row in the cache after the write's invalidation.
 func TestCacheDropsAFillThatRacedAWrite(t *testing.T) {
-	c := newAuthCache()
+	c := newAuthCache(time.Minute)
 	const sid = "AAAAAAAAAAAAAAAAAAAAAA"
 	ug, sg := c.generations(7, sid) // the request reads the rows after this
 	c.invalidate("u:7", "s:"+sid)   // a revocation commits meanwhile
@@ -30,9 +30,9 @@ func TestCacheDropsAFillThatRacedAWrite(t *testing.T) {
 	}
 
 	ug, sg = c.generations(7, sid)
-	c.fill(&ent.User{ID: 7}, ug, sid, &cachedSession{userID: 7}, sg, time.Now().Add(-cacheTTL))
+	c.fill(&ent.User{ID: 7}, ug, sid, &cachedSession{userID: 7}, sg, time.Now().Add(-time.Minute))
 	if u, _ := c.get(7, sid); u != nil {
-		t.Fatal("an entry older than cacheTTL was served")
+		t.Fatal("an entry older than its ttl was served")
 	}
 	c.flush()
 	if u, _ := c.get(7, sid); u != nil {

@@ -73,6 +73,7 @@ type Config struct {
 
 	// Replicas tells whether other replicas' writes reach the session cache; nil: no others.
 	Replicas Replicas
+	CacheTTL time.Duration // default DefaultCacheTTL
 
 	// SigningKeys sign access tokens with EdDSA or ES256: the first signs, all verify. Nil with HS*.
 	SigningKeys *keyset.Set
@@ -142,6 +143,7 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 	}
 	cfg.RefreshTokenTTL = cmp.Or(cfg.RefreshTokenTTL, 30*24*time.Hour)
 	cfg.SessionMaxAge = cmp.Or(cfg.SessionMaxAge, 90*24*time.Hour)
+	cfg.CacheTTL = cmp.Or(cfg.CacheTTL, DefaultCacheTTL)
 	if cfg.Issuer == "" {
 		cfg.Issuer = "latchkey"
 	}
@@ -160,7 +162,7 @@ func NewService(db *ent.Client, mailer Mailer, cfg Config, log *slog.Logger) (*S
 
 		currentUser: db.User.ByID(currentUserColumns...),
 		sessionByID: db.Session.ByID(session.FieldUserID, session.FieldExpiresAt, session.FieldRevokedAt, session.FieldLastUsedAt),
-		cache:       newAuthCache(),
+		cache:       newAuthCache(cfg.CacheTTL),
 	}
 	if s.sealer, err = newSealer(cfg.SecretKey); err != nil {
 		return nil, err

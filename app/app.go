@@ -41,6 +41,7 @@ type App struct {
 	redis    io.Closer // nil without REDIS_URL
 	mail     io.Closer // the SMTP transport's kept connections; nil when mail goes to the log
 	ready    *server.Readiness
+	replicas *replicas // nil on SQLite
 }
 
 // Options change what tests need to change; a zero Options is what production runs.
@@ -52,6 +53,8 @@ type Options struct {
 	// ThrottleEntries bounds the failed-login records kept; default account.DefaultThrottleEntries.
 	ThrottleEntries int
 	WrapDriver      func(dialect.Driver) dialect.Driver // e.g. to record the SQL statements sent
+	// CacheTTL bounds how long the session cache keeps an entry; default account.DefaultCacheTTL.
+	CacheTTL time.Duration
 	// RedisPrefix begins the keys of the shared rate limits; default ratelimit.DefaultPrefix.
 	RedisPrefix string
 }
@@ -89,8 +92,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		}
 		a.redis, acfg.Limiter = rc, ratelimit.New(rc, opts.RedisPrefix)
 	}
+	if a.replicas = sharedDatabase(a.DB.Dialect); a.replicas != nil {
+		acfg.Replicas = a.replicas
+	}
 	if a.Accounts, a.outbox, err = newAccounts(a.DB, mailer, acfg, cfg, opts, log); err != nil {
 		return nil, err
+	}
+	if a.replicas != nil {
+		if err := a.replicas.watch(ctx, cfg.Database.URL.Raw, a.Accounts, log); err != nil {
+			return nil, err
+		}
 	}
 	pages, err := web.New(cfg.AppName, cfg.Account.PasswordMinLength, cfg.Account.ResetMailMinInterval)
 	if err != nil {
@@ -106,6 +117,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		TrustedProxies: cfg.HTTP.TrustedProxies,
 		HSTS:           strings.HasPrefix(cfg.Account.FrontendURL, "https://"),
 		Introspection:  cfg.HTTP.GraphQLIntrospection,
+		Playground:     cfg.HTTP.Playground,
 		Metrics:        m,
 		CORSOrigins:    cfg.HTTP.CORSAllowedOrigins,
 		RequestTimeout: cfg.HTTP.RequestTimeout,
@@ -219,6 +231,9 @@ func (a *App) Close() error {
 	if a.ready != nil {
 		a.ready.Stop()
 	}
+	if a.replicas != nil {
+		errs = append(errs, a.replicas.close())
+	}
 	if a.mail != nil {
 		errs = append(errs, a.mail.Close())
 	}
@@ -235,7 +250,7 @@ func (a *App) Close() error {
 func accountConfig(cfg *config.Config, opts Options) account.Config {
 	c := cfg.Account
 	c.Issuer = c.FrontendURL
-	c.Now, c.Argon2, c.ThrottleEntries = opts.Now, opts.Argon2, opts.ThrottleEntries
+	c.Now, c.Argon2, c.ThrottleEntries, c.CacheTTL = opts.Now, opts.Argon2, opts.ThrottleEntries, opts.CacheTTL
 	return c
 }
 

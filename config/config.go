@@ -48,6 +48,7 @@ type HTTP struct {
 	TrustedProxies       []netip.Prefix // a bare IP is a /32 or /128
 	CORSAllowedOrigins   []string
 	GraphQLIntrospection bool
+	Playground           bool // GraphiQL at /playground
 	ShutdownTimeout      time.Duration
 	RequestTimeout       time.Duration // the deadline of every request's context
 	MetricsAddr          string        // "" when off

@@ -96,6 +96,18 @@ func registration(dst *account.Registration, appEnv *string) field {
 	return value[account.Registration]{dst, parse, render}
 }
 
+// offInProduction is a boolean whose default is true unless APP_ENV, read by an earlier row, is
+// production.
+func offInProduction(dst *bool, appEnv *string) field {
+	parse := func(l *loader, name string) bool {
+		if l.str(name) == "" {
+			return *appEnv != "production"
+		}
+		return l.boolean(name)
+	}
+	return value[bool]{dst, parse, slog.BoolValue}
+}
+
 // autoMigrate's default depends on the database, read by the row before it.
 func autoMigrate(dst *bool, db *database.URL) field {
 	parse := func(l *loader, name string) bool { return l.autoMigrate(name, db.Dialect) }

@@ -92,7 +92,7 @@ func TestLoadDefaults(t *testing.T) {
 		},
 		Outbox: outbox.Options{Lease: 2 * time.Minute, Senders: 16},
 		HTTP: config.HTTP{
-			Host: "127.0.0.1", Port: 8000, GraphQLIntrospection: true,
+			Host: "127.0.0.1", Port: 8000, GraphQLIntrospection: true, Playground: true,
 			ShutdownTimeout: 15 * time.Second, RequestTimeout: 10 * time.Second, MetricsAddr: "127.0.0.1:9464",
 		},
 		Log:                config.Logging{Level: "info", Format: "text"},
@@ -145,6 +145,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		"SESSION_MAX_DAYS":                      "14",
 		"REFRESH_REUSE_GRACE_SECONDS":           "3",
 		"GRAPHQL_INTROSPECTION":                 "false",
+		"PLAYGROUND_ENABLED":                    "true", // not production's default
 		"RATE_LIMIT_FORGOT_PASSWORD_PER_MINUTE": "2",
 		"RATE_LIMIT_LOGIN_PER_MINUTE":           "20",
 		"RATE_LIMIT_RESET_PASSWORD_PER_MINUTE":  "30",
@@ -210,6 +211,7 @@ func TestLoadEveryVariable(t *testing.T) {
 			RequestTimeout:     4 * time.Second,
 			MetricsAddr:        "[::1]:0",
 			DebugPprof:         true,
+			Playground:         true,
 		},
 		Log:         config.Logging{Level: "debug", Format: "json"},
 		AppName:     "Acme Accounts",

@@ -11,7 +11,7 @@ import (
 // notSettings are the fields of Config's sections that app or a test fills, not a setting.
 var notSettings = []string{
 	"Account.Issuer", "Account.ThrottleEntries", "Account.Limiter", "Account.Outbox",
-	"Account.Observer", "Account.Now", "Account.Argon2", "Account.Replicas",
+	"Account.Observer", "Account.Now", "Account.Argon2", "Account.Replicas", "Account.CacheTTL",
 	"SMTP.ConnectTimeout", "SMTP.SendTimeout", "SMTP.TLSConfig",
 	"Database.WrapDriver",
 	"Outbox.PollInterval", "Outbox.GiveUpAfter", "Outbox.MaxBackoff", "Outbox.DrainTimeout",

@@ -34,6 +34,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"ErrAppEnv", "APP_ENV", "staging", `APP_ENV: "staging" is not one of development, production, test`},
 		{"ErrRegistration", "REGISTRATION", "open", `REGISTRATION: "open" is not one of instant, verified`},
 		{"ErrIntrospection", "GRAPHQL_INTROSPECTION", "nope", `GRAPHQL_INTROSPECTION: "nope" is not true or false`},
+		{"ErrPlayground", "PLAYGROUND_ENABLED", "sometimes", `PLAYGROUND_ENABLED: "sometimes" is not true or false`},
 		{"ErrRateLimitLogin", "RATE_LIMIT_LOGIN_PER_MINUTE", "0", `RATE_LIMIT_LOGIN_PER_MINUTE: must be at least 1 (got 0)`},
 		{"ErrRedisScheme", "REDIS_URL", "memcached://cache:11211", `REDIS_URL: must start with redis://, rediss:// or unix://`},
 		{"ErrRedisNoHost", "REDIS_URL", "redis:///0", `REDIS_URL: has no host`},
@@ -160,6 +161,9 @@ func TestLoadProduction(t *testing.T) {
 		}
 		if c.Account.Registration != account.RegistrationVerified {
 			t.Errorf("REGISTRATION in production = %q, want verified by default", c.Account.Registration)
+		}
+		if c.HTTP.Playground {
+			t.Error("PLAYGROUND_ENABLED in production is true by default, want false")
 		}
 	})
 }

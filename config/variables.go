@@ -82,6 +82,8 @@ var settings = []setting{
 		func(c *Config) field {
 			return signingKeys(&c.SigningKeysFile, &c.Account.SigningKeys, &c.Account.Algorithm)
 		}},
+	{Variable{Name: "PLAYGROUND_ENABLED", Meaning: "serve GraphiQL at /playground (false: it is 404); unset: true with APP_ENV development or test, false with production"},
+		func(c *Config) field { return offInProduction(&c.HTTP.Playground, &c.AppEnv) }},
 	{Variable{Name: "RATE_LIMIT_FORGOT_PASSWORD_PER_MINUTE", Default: "5", Meaning: "forgotPassword and sendVerificationEmail requests per client IP per minute"},
 		func(c *Config) field { return integer(&c.Account.RateLimits.ForgotPassword, 1, math.MaxInt) }},
 	{Variable{Name: "RATE_LIMIT_LOGIN_PER_MINUTE", Default: "10", Meaning: "password checks (login, changePassword, deleteAccount, changeEmail) per client IP per minute"},

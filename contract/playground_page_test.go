@@ -3,7 +3,6 @@ package contract_test
 import (
 	"html"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,47 +13,88 @@ import (
 	"latchkey/app/apptest"
 )
 
-// playgroundPage fetches /playground, which answers at once, with no redirect.
-func playgroundPage(tb testing.TB) (csp, body string) {
+// playgroundPage fetches /playground, which answers at once, with no redirect, and the
+// page's own script.
+func playgroundPage(tb testing.TB) (csp, body, script string) {
 	tb.Helper()
 	env := apptest.Start(tb, apptest.Setup{})
 	res := fetch(tb, env, sample{"Playground", http.MethodGet, "/playground", "", "", http.StatusOK}, nil)
 	r := sendRaw(tb, env, http.MethodGet, "/playground", nil, nil)
-	return res.Header.Get("Content-Security-Policy"), string(r.Body)
+	js := sendRaw(tb, env, http.MethodGet, "/playground/playground.js", nil, nil)
+	if js.Status != http.StatusOK {
+		tb.Fatalf("/playground/playground.js = %d", js.Status)
+	}
+	return res.Header.Get("Content-Security-Policy"), string(r.Body), string(js.Body)
 }
 
-func TestPlaygroundPolicyNamesExactAssets(t *testing.T) {
-	csp, body := playgroundPage(t)
-	for _, d := range []string{"script-src", "style-src", "font-src", "img-src", "connect-src", "default-src"} {
-		value, _ := cspDirective(csp, d)
-		for _, src := range strings.Fields(value) {
-			if strings.HasPrefix(src, "'") || src == "data:" {
-				continue
-			}
-			u, err := url.Parse(src)
-			if err != nil || u.Scheme != "https" || u.Path == "" || strings.HasSuffix(u.Path, "/") {
-				t.Errorf("%s trusts %q, not one exact https file", d, src)
-			}
+// TestPlaygroundPolicyTrustsOnlyItself: the page runs scripts of its own origin only, loads
+// nothing from another host, and every file it names is served by the binary.
+func TestPlaygroundPolicyTrustsOnlyItself(t *testing.T) {
+	env := apptest.Start(t, apptest.Setup{})
+	page := sendRaw(t, env, http.MethodGet, "/playground", nil, nil)
+	csp := page.Header.Get("Content-Security-Policy")
+	allowed := map[string]string{
+		"default-src": "'none'", "script-src": "'self'", "connect-src": "'self'",
+		"style-src": "'self' 'unsafe-inline'", "font-src": "'self' data:", "img-src": "'self' data:",
+	}
+	for d, want := range allowed {
+		if got, _ := cspDirective(csp, d); got != want {
+			t.Errorf("%s = %q, want %q", d, got, want)
 		}
 	}
-	assets := regexp.MustCompile(`<(script|link)\b[^>]*?(?:src|href)="([^"]+)"[^>]*>`).FindAllStringSubmatch(body, -1)
-	if len(assets) < 2 {
-		t.Fatalf("the page loads %d assets, want GraphiQL's scripts and stylesheet:\n%s", len(assets), body)
+	assets := regexp.MustCompile(`<(script|link)\b[^>]*?(?:src|href)="([^"]+)"[^>]*>`).FindAllStringSubmatch(string(page.Body), -1)
+	if len(assets) < 5 {
+		t.Fatalf("the page loads %d files, want React, ReactDOM, GraphiQL, its stylesheet and the page's own:\n%s", len(assets), page.Body)
 	}
 	for _, a := range assets {
-		a[0], a[2] = html.UnescapeString(a[0]), html.UnescapeString(a[2])
-		directive := map[string]string{"script": "script-src", "link": "style-src"}[a[1]]
-		if list, _ := cspDirective(csp, directive); !strings.Contains(" "+list+" ", " "+a[2]+" ") {
-			t.Errorf("%s %q is not listed in %s: %q", a[1], a[2], directive, list)
+		src := html.UnescapeString(a[2])
+		if !strings.HasPrefix(src, "/") || strings.HasPrefix(src, "//") {
+			t.Errorf("%s %q is not a file of this server", a[1], src)
+			continue
 		}
-		if !regexp.MustCompile(`integrity="sha(256|384|512)-[A-Za-z0-9+/]+=*"`).MatchString(a[0]) || !strings.Contains(a[0], `crossorigin="anonymous"`) {
-			t.Errorf("%s has no SRI integrity: %s", a[2], a[0])
+		if r := sendRaw(t, env, http.MethodGet, src, nil, nil); r.Status != http.StatusOK || len(r.Body) == 0 {
+			t.Errorf("%s = %d with %d bytes, want the file", src, r.Status, len(r.Body))
 		}
+	}
+	if regexp.MustCompile(`(?s)<script>|<script\s+type="[^"]*"\s*>|\son[a-z]+=|\sstyle=`).Match(page.Body) {
+		t.Errorf("the page has an inline script, handler or style:\n%s", page.Body)
+	}
+}
+
+// TestPlaygroundShipsItsLicences: GraphiQL and React are MIT-licensed; their notices travel
+// with the copies the binary serves.
+func TestPlaygroundShipsItsLicences(t *testing.T) {
+	env := apptest.Start(t, apptest.Setup{})
+	for _, pkg := range []string{"graphiql", "react", "react-dom"} {
+		r := sendRaw(t, env, http.MethodGet, "/playground/npm/"+pkg+"/LICENSE", nil, nil)
+		if r.Status != http.StatusOK || !strings.Contains(string(r.Body), "MIT License") {
+			t.Errorf("%s's LICENSE = %d %.60q, want its MIT licence", pkg, r.Status, r.Body)
+		}
+	}
+}
+
+func TestPlaygroundDisabled(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"Off": {"PLAYGROUND_ENABLED": "false"},
+		"Production": {"APP_ENV": "production", "MAIL_SERVER": "127.0.0.1", "FRONTEND_URL": "https://accounts.example.test",
+			"SECRET_KEY": "contract-only:4vQm9TzL0pXr7Jc2Wn8HbYk5Fs3Dg6Ae"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := apptest.Start(t, apptest.Setup{Env: env})
+			unknown := sendRaw(t, e, http.MethodGet, "/no/such/page", nil, nil)
+			for _, path := range []string{"/playground", "/playground/playground.js", "/playground/npm/graphiql/graphiql.min.js"} {
+				r := sendRaw(t, e, http.MethodGet, path, nil, nil)
+				if r.Status != http.StatusNotFound || string(r.Body) != string(unknown.Body) {
+					t.Errorf("%s = %d, want the 404 of any unknown path", path, r.Status)
+				}
+			}
+		})
 	}
 }
 
 func TestPlaygroundNeverPersistsHeaders(t *testing.T) {
-	_, body := playgroundPage(t)
+	_, page, script := playgroundPage(t)
+	body := page + script
 	t.Run("PersistenceOff", func(t *testing.T) {
 		if !strings.Contains(body, "shouldPersistHeaders: false") || strings.Contains(body, "shouldPersistHeaders: true") {
 			t.Error("the page does not turn GraphiQL's header persistence off")
@@ -79,12 +119,8 @@ func TestPlaygroundNeverPersistsHeaders(t *testing.T) {
 		if err != nil {
 			t.Skip("node is not installed: the page's storage is checked by the assertions above only")
 		}
-		script := regexp.MustCompile(`(?s)<script>(.*?)</script>`).FindStringSubmatch(body)
-		if script == nil {
-			t.Fatal("no inline script")
-		}
 		path := filepath.Join(t.TempDir(), "page.js")
-		if err := os.WriteFile(path, []byte(graphiqlStub+script[1]+graphiqlDrive), 0o600); err != nil {
+		if err := os.WriteFile(path, []byte(graphiqlStub+script+graphiqlDrive), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		out, err := exec.Command(node, path).CombinedOutput()
@@ -104,10 +140,10 @@ const localStorage = new Proxy({
   removeItem: (k) => saved.delete(k), key: (i) => [...saved.keys()][i] ?? null, get length() { return saved.size; },
 }, { ownKeys: () => [...saved.keys()], getOwnPropertyDescriptor: (t, k) => ({ enumerable: true, configurable: true, value: saved.get(k) }) });
 const location = { origin: "http://127.0.0.1:8000" };
-const document = { getElementById: () => ({}) };
+const document = { getElementById: () => ({ dataset: { document: "{me{id}}", headers: "{}" } }) };
 let props;
 const React = { createElement: (c, p) => { props = p; } };
-const ReactDOM = { render() {} };
+const ReactDOM = { createRoot: () => ({ render() {} }) };
 const GraphiQL = { createFetcher: () => () => {} };
 `
 

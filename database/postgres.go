@@ -19,6 +19,16 @@ var pgKeepAlive = net.KeepAliveConfig{Enable: true, Idle: 5 * time.Second, Inter
 // openPostgres is sql.Open("pgx", dsn) with the keepalive on pgx's dialer. pgconn closes a
 // connection whose call's context ended, and database/sql then leaves it out of the pool.
 func openPostgres(dsn string) (*sql.DB, error) {
+	cfg, err := PostgresConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return stdlib.OpenDB(*cfg), nil
+}
+
+// PostgresConfig parses a PostgreSQL connection string into pgx's configuration with the
+// keepalive on its dialer, for a connection kept beside the pool (a LISTEN).
+func PostgresConfig(dsn string) (*pgx.ConnConfig, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		// pgx's message quotes the URL, password and all.
@@ -26,5 +36,5 @@ func openPostgres(dsn string) (*sql.DB, error) {
 	}
 	dialer := &net.Dialer{KeepAliveConfig: pgKeepAlive}
 	cfg.DialFunc = dialer.DialContext
-	return stdlib.OpenDB(*cfg), nil
+	return cfg, nil
 }

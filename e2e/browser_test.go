@@ -77,6 +77,9 @@ func startBrowser() {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		// No host resolves but this machine: a page that reaches for another host fails here,
+		// without a DNS query leaving the machine (servers under test listen on 127.0.0.1).
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
 		// Screenshots without scrollbars, whatever the platform draws.
 		chromedp.Flag("hide-scrollbars", true),
 	)
@@ -132,13 +135,24 @@ type tab struct {
 	problems []string
 }
 
+// openTab opens a tab in a fresh browser context: to the pages, a browser of its own.
 func openTab(t *testing.T, env *apptest.Env) *tab {
 	t.Helper()
 	requireBrowser(t)
+	return startTab(t, env, browser.ctx, chromedp.WithNewBrowserContext())
+}
+
+// openTabBeside opens another tab in tb's browser context, which shares tb's storage as a second
+// tab of one browser does.
+func openTabBeside(tb *tab) *tab {
+	tb.t.Helper()
+	return startTab(tb.t, tb.env, tb.ctx)
+}
+
+func startTab(t *testing.T, env *apptest.Env, parent context.Context, opts ...chromedp.ContextOption) *tab {
+	t.Helper()
 	tb := &tab{t: t, env: env}
-	ctx, cancel := chromedp.NewContext(browser.ctx,
-		chromedp.WithNewBrowserContext(),
-		chromedp.WithListener(tb.record))
+	ctx, cancel := chromedp.NewContext(parent, append(opts, chromedp.WithListener(tb.record))...)
 	tb.ctx = ctx
 	t.Cleanup(func() {
 		if !t.Failed() {

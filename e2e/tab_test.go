@@ -138,16 +138,22 @@ func (tb *tab) waitPath(want string) {
 	}
 }
 
-// session is what the page keeps in sessionStorage, or "" when it keeps nothing.
+// session is what the pages keep in localStorage, or "" when they keep nothing.
 func (tb *tab) session() string {
 	tb.t.Helper()
-	return tb.eval(`sessionStorage.getItem("latchkey.session") || ""`)
+	return tb.eval(`localStorage.getItem("latchkey.session") || ""`)
+}
+
+// stored is one field of the session the pages keep, or "" without one.
+func (tb *tab) stored(field string) string {
+	tb.t.Helper()
+	return tb.eval(fmt.Sprintf(`String((JSON.parse(localStorage.getItem("latchkey.session")) || {})[%q] || "")`, field))
 }
 
 // accessToken is the token of the session the page keeps.
 func (tb *tab) accessToken() string {
 	tb.t.Helper()
-	token := tb.eval(`(JSON.parse(sessionStorage.getItem("latchkey.session")) || {}).accessToken || ""`)
+	token := tb.stored("accessToken")
 	if token == "" {
 		tb.t.Fatal("the page keeps no session")
 	}

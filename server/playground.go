@@ -3,181 +3,107 @@ package server
 import (
 	"bytes"
 	"crypto/sha256"
-	_ "embed"
-	"encoding/base64"
+	"embed"
+	"encoding/hex"
 	"html/template"
+	"io/fs"
 	"net/http"
-	"regexp"
-	"strings"
+	"path"
+	"time"
 )
 
-// exampleDocument opens the playground: one named operation per API call, in the order of
-// the reset flow, so a newcomer can run them top to bottom.
-const exampleDocument = `# Welcome to the Latchkey playground.
-# Pick an operation with the ▶ button. Operations that need a signed-in user
-# (Me, ChangePassword, ChangeEmail, DeleteAccount) read the Authorization header:
-# copy the accessToken from Register or Login into the Headers tab below as
-#   {"Authorization": "Bearer <accessToken>"}
-# Without MAIL_SERVER, the reset mail is written to the server's log: take the
-# token from the link (…/reset-password#token=<token>) for CheckResetToken and
-# ResetPassword, and from …/confirm-email#token=<token> for ConfirmEmailChange,
-# which signs every session out: Login again with the new address after it.
+// playgroundFiles are the page and what it loads: its own script and stylesheet, and GraphiQL
+// with React as npmvendor copied them from the npm registry (licences included).
+//
+//go:embed playground.html playground.js playground.css npm/graphiql npm/react npm/react-dom
+var playgroundFiles embed.FS
 
-mutation Register($email: String! = "alice@example.com") {
-  register(input: {username: "alice", email: $email, password: "correct horse battery"}) {
-    accessToken
-    expiresAt
-    user { id username email }
-  }
+// playgroundScripts load in this order: React, then ReactDOM, then GraphiQL, then the page.
+var playgroundScripts = []string{
+	"npm/react/umd/react.production.min.js",
+	"npm/react-dom/umd/react-dom.production.min.js",
+	"npm/graphiql/graphiql.min.js",
+	"playground.js",
 }
 
-# SignUp mails a link instead (…/verify-email#token=<token>); VerifyEmail with its
-# token creates the account and signs in. With REGISTRATION=verified, Register is
-# refused and this is the way in. SendVerificationEmail (signed in) mails a link
-# that verifies an account's address.
-mutation SignUp($email: String! = "bob@example.com") {
-  signUp(input: {username: "bob", email: $email, password: "correct horse battery"}) { message }
+var playgroundStyles = []string{"npm/graphiql/graphiql.min.css", "playground.css"}
+
+// playgroundCSP trusts this origin only: no inline script, no other host. GraphiQL's stylesheet
+// embeds its fonts and icons as data: URLs, and its menus add a <style> element (scroll lock)
+// whose text depends on the scrollbar's width, so no hash can allow it: inline style is the
+// one thing allowed beyond the origin.
+const playgroundCSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; " +
+	"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+// playgroundPrefix is where the page's files are served from.
+const playgroundPrefix = "/playground/"
+
+var assetTypes = map[string]string{
+	".js":  "text/javascript; charset=utf-8",
+	".css": "text/css; charset=utf-8",
+	"":     "text/plain; charset=utf-8", // LICENSE
 }
 
-mutation VerifyEmail($token: String! = "paste the token from the mail") {
-  verifyEmail(input: {token: $token}) {
-    accessToken
-    expiresAt
-    user { id username email emailVerified }
-  }
-}
-
-mutation SendVerificationEmail {
-  sendVerificationEmail { message }
-}
-
-mutation Login($email: String! = "alice@example.com") {
-  login(input: {email: $email, password: "correct horse battery"}) {
-    accessToken
-    expiresAt
-    refreshToken
-  }
-}
-
-query Me {
-  me { id username email createdAt }
-}
-
-mutation RefreshSession($refreshToken: String! = "paste the refreshToken here") {
-  refreshSession(input: {refreshToken: $refreshToken}) { accessToken expiresAt refreshToken refreshExpiresAt }
-}
-
-query Sessions {
-  me { sessions { id createdAt lastUsedAt ipAddress userAgent current } }
-}
-
-mutation RevokeSession($id: ID! = "paste a session id from Sessions") {
-  revokeSession(input: {id: $id}) { message }
-}
-
-mutation SignOutEverywhereElse {
-  signOut(input: {scope: OTHERS}) { message }
-}
-
-mutation ForgotPassword($email: String! = "alice@example.com") {
-  forgotPassword(input: {email: $email}) { message }
-}
-
-query CheckResetToken($token: String! = "paste the token from the mail") {
-  checkResetToken(token: $token) { valid expiresAt }
-}
-
-mutation ResetPassword($token: String! = "paste the token from the mail") {
-  resetPassword(input: {token: $token, newPassword: "a new long password"}) { message }
-}
-
-mutation ChangePassword {
-  changePassword(input: {currentPassword: "a new long password", newPassword: "another long password"}) {
-    message
-    session { accessToken expiresAt }
-  }
-}
-
-mutation ChangeEmail {
-  changeEmail(input: {newEmail: "alice@new.example", password: "another long password"}) { message }
-}
-
-mutation ConfirmEmailChange($token: String! = "paste the token from the mail") {
-  confirmEmailChange(input: {token: $token}) { message }
-}
-
-mutation DeleteAccount {
-  deleteAccount(input: {password: "another long password"}) { message }
-}
-`
-
-const exampleHeaders = `{"Authorization": "Bearer paste-the-accessToken-here"}`
-
-// asset is one file the playground loads from the CDN, pinned by its SRI hash.
-type asset struct{ URL, SRI string }
-
-// The GraphiQL release gqlgen's playground pins, and the React it needs.
-var (
-	playgroundScripts = []asset{
-		{"https://cdn.jsdelivr.net/npm/react@18.2.0/umd/react.production.min.js", "sha256-S0lp+k7zWUMk2ixteM6HZvu8L9Eh//OVrt+ZfbCpmgY="},
-		{"https://cdn.jsdelivr.net/npm/react-dom@18.2.0/umd/react-dom.production.min.js", "sha256-IXWO0ITNDjfnNXIu5POVfqlgYoop36bDzhodR6LW5Pc="},
-		{"https://cdn.jsdelivr.net/npm/graphiql@4.1.2/graphiql.min.js", "sha256-hnImuor1znlJkD/FOTL3jayfS/xsyNoP04abi8bFJWs="},
+// addPlayground serves GraphiQL at /playground with the example document and header template,
+// every file from the binary. Our own page rather than gqlgen's: that one loads a CDN, persists
+// headers (bearer tokens) in localStorage and copies them into the URL.
+func addPlayground(mux *http.ServeMux, title string) {
+	page := renderPlayground(title)
+	mux.HandleFunc("GET /playground", func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", playgroundCSP)
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		_, _ = w.Write(page)
+	})
+	err := fs.WalkDir(playgroundFiles, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || name == "playground.html" {
+			return err
+		}
+		body, err := playgroundFiles.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		mux.Handle("GET "+playgroundPrefix+name, assetHandler(body, assetTypes[path.Ext(name)]))
+		return nil
+	})
+	if err != nil {
+		panic("server: playground files: " + err.Error()) // embedded at build time
 	}
-	playgroundStyles = []asset{
-		{"https://cdn.jsdelivr.net/npm/graphiql@4.1.2/graphiql.min.css", "sha256-MEh+B2NdMSpj9kexQNN3QKc8UzMrCXW/Sx/phcpuyIU="},
-	}
-)
+}
 
-//go:embed playground.html
-var playgroundHTML string
-
-var playgroundPage = template.Must(template.New("playground").Parse(playgroundHTML))
-
-var inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
-
-// playgroundHandler serves GraphiQL with the example document and header template. Our own
-// page rather than gqlgen's: that one persists headers (bearer tokens) in localStorage and
-// copies them into the URL. The page never changes while the process runs, so it is rendered
-// once, and its policy trusts exactly the pinned files and its one inline script.
-func playgroundHandler(title string) http.Handler {
+// renderPlayground renders the page once: it never changes while the process runs.
+func renderPlayground(title string) []byte {
+	tmpl := template.Must(template.ParseFS(playgroundFiles, "playground.html"))
 	var page bytes.Buffer
-	err := playgroundPage.Execute(&page, map[string]any{
-		"Title":   title,
-		"Scripts": playgroundScripts,
-		"Styles":  playgroundStyles,
-		"Example": map[string]string{"document": exampleDocument, "headers": exampleHeaders},
+	err := tmpl.Execute(&page, map[string]any{
+		"Title":    title,
+		"Prefix":   playgroundPrefix,
+		"Scripts":  playgroundScripts,
+		"Styles":   playgroundStyles,
+		"Document": exampleDocument,
+		"Headers":  exampleHeaders,
 	})
 	if err != nil {
 		panic("server: playground template: " + err.Error()) // a fixed template and fixed data
 	}
-	body := page.Bytes()
-	csp := playgroundCSP(body)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		h.Set("Cache-Control", "no-store")
-		h.Set("Referrer-Policy", "no-referrer")
-		_, _ = w.Write(body)
-	})
+	return page.Bytes()
 }
 
-// playgroundCSP names every asset by its full URL, never the CDN's whole host, so another
-// package on that CDN cannot run here; the inline script is allowed by its hash.
-func playgroundCSP(page []byte) string {
-	urls := func(assets []asset) string {
-		var u []string
-		for _, a := range assets {
-			u = append(u, a.URL)
-		}
-		return strings.Join(u, " ")
+// assetHandler serves one embedded file. Its URL carries no version, so browsers revalidate
+// it every time; the ETag makes that a 304.
+func assetHandler(body []byte, contentType string) http.Handler {
+	if contentType == "" {
+		panic("server: an embedded file of a kind we do not serve") // caught by any test
 	}
-	scriptSrc := urls(playgroundScripts)
-	for _, m := range inlineScript.FindAllSubmatch(page, -1) {
-		sum := sha256.Sum256(m[1])
-		scriptSrc += " 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
-	}
-	return "default-src 'none'; script-src " + scriptSrc +
-		"; style-src " + urls(playgroundStyles) + " 'unsafe-inline'; font-src data:; img-src 'self' data:" +
-		"; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", contentType)
+		h.Set("Cache-Control", "no-cache")
+		h.Set("ETag", etag)
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+	})
 }

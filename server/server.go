@@ -22,6 +22,7 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	HSTS           bool // FRONTEND_URL is https
 	Introspection  bool
+	Playground     bool             // serve GraphiQL at /playground; false: it is 404 like any unknown path
 	Metrics        *metrics.Metrics // observes operations; served by NewMetrics, never here
 	CORSOrigins    []string         // origins whose pages may call /graphql
 	RequestTimeout time.Duration    // the deadline of every request; zero means none
@@ -40,7 +41,10 @@ func New(d Deps) http.Handler {
 		gqlOpts.Observe = d.Metrics.ObserveOperation
 	}
 	mux.Handle("/graphql", withCORS(d.CORSOrigins, graph.NewHandler(d.Accounts, gqlOpts)))
-	mux.Handle("GET /playground", playgroundHandler(d.AppName+" GraphQL playground"))
+	mux.HandleFunc("/graphql/", graphqlNotFound)
+	if d.Playground {
+		addPlayground(mux, d.AppName+" GraphQL playground")
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusOK, "ok")
 	})
@@ -63,6 +67,15 @@ func New(d Deps) http.Handler {
 	h = recoverPanics(d.Logger)(h)
 	h = requestID(h)
 	return h
+}
+
+// graphqlNotFound answers below /graphql: a GraphQL client given a wrong endpoint reads an error
+// in GraphQL's shape rather than the 404 page meant for people.
+func graphqlNotFound(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	_, _ = w.Write([]byte(`{"errors":[{"message":"Not found: the GraphQL endpoint is /graphql",` +
+		`"extensions":{"code":"BAD_USER_INPUT"}}]}` + "\n"))
 }
 
 func writeText(w http.ResponseWriter, status int, body string) {

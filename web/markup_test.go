@@ -212,7 +212,8 @@ func TestStableIDs(t *testing.T) {
 		"/account": {"account-user", "change-form", "current-password", "new-password", "confirm-password",
 			"change-submit", "change-error", "change-message", "sign-out", "delete-open", "delete-form",
 			"delete-password", "delete-submit", "delete-error", "verify-state", "verify-message", "send-verification",
-			"email-form", "new-email", "email-password", "email-submit", "email-error", "email-message"},
+			"email-form", "new-email", "email-password", "email-submit", "email-error", "email-message",
+			"sessions-title", "sessions-list", "sessions-message", "sessions-error", "sign-out-others"},
 		"/confirm-email": {"confirm-form", "confirm-submit", "confirm-error", "confirm-status", "account-link"},
 	}
 	for _, p := range pagePaths {

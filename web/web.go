@@ -66,9 +66,13 @@ type asset struct {
 }
 
 type handler struct {
-	pages  map[string][]byte
-	assets map[string]asset
+	pages    map[string][]byte
+	notFound []byte // the page of every unknown path
+	assets   map[string]asset
 }
+
+// notFoundPage answers every path that is neither a page nor an asset, with status 404.
+const notFoundPage = "not-found.html"
 
 // New renders the pages once and returns the handler that serves them and their assets.
 // appName is shown in every page; passwordMinLength (1 to PasswordMaxLength) is what the
@@ -89,17 +93,17 @@ func New(appName string, passwordMinLength int, mailInterval time.Duration) (htt
 		ResendAfter: int(mailInterval.Round(time.Second) / time.Second)}
 	h := &handler{pages: make(map[string][]byte, len(routes)), assets: make(map[string]asset)}
 	for route, name := range routes {
-		tmpl, err := template.ParseFS(content, "pages/_partials.tmpl", "pages/"+name)
+		page, err := render(name, data)
 		if err != nil {
-			return nil, fmt.Errorf("web: parse %s: %w", name, err)
+			return nil, err
 		}
-		var buf bytes.Buffer
-		if err := tmpl.ExecuteTemplate(&buf, name, data); err != nil {
-			return nil, fmt.Errorf("web: render %s: %w", name, err)
-		}
-		h.pages[route] = buf.Bytes()
+		h.pages[route] = page
 	}
-	err := fs.WalkDir(content, "static", func(name string, d fs.DirEntry, err error) error {
+	var err error
+	if h.notFound, err = render(notFoundPage, data); err != nil {
+		return nil, err
+	}
+	err = fs.WalkDir(content, "static", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -121,6 +125,19 @@ func New(appName string, passwordMinLength int, mailInterval time.Duration) (htt
 	return h, nil
 }
 
+// render executes one page of pages/ with the shared partials.
+func render(name string, data pageData) ([]byte, error) {
+	tmpl, err := template.ParseFS(content, "pages/_partials.tmpl", "pages/"+name)
+	if err != nil {
+		return nil, fmt.Errorf("web: parse %s: %w", name, err)
+	}
+	var buf bytes.Buffer
+	if err := tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		return nil, fmt.Errorf("web: render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	header := w.Header()
 	header.Set("X-Content-Type-Options", "nosniff")
@@ -136,7 +153,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	page, isPage := h.pages[r.URL.Path]
 	file, isAsset := h.assets[r.URL.Path]
 	if !isPage && !isAsset {
-		http.Error(w, "404 page not found", http.StatusNotFound)
+		header.Set("Content-Type", "text/html; charset=utf-8")
+		header.Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNotFound)
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(h.notFound)
+		}
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

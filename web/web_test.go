@@ -187,13 +187,48 @@ func TestNotFound(t *testing.T) {
 			if res.StatusCode != http.StatusNotFound {
 				t.Fatalf("status = %d, want 404", res.StatusCode)
 			}
-			if got := res.Header.Get("Content-Type"); got != "text/plain; charset=utf-8" {
-				t.Errorf("Content-Type = %q", got)
+			for k, want := range map[string]string{
+				"Content-Type":            "text/html; charset=utf-8",
+				"Content-Security-Policy": wantCSP,
+				"X-Content-Type-Options":  "nosniff",
+				"Cache-Control":           "no-store",
+			} {
+				if got := res.Header.Get(k); got != want {
+					t.Errorf("%s = %q, want %q", k, got, want)
+				}
 			}
-			if got := res.Header.Get("X-Content-Type-Options"); got != "nosniff" {
-				t.Errorf("X-Content-Type-Options = %q", got)
+			if body := readBody(t, res); !strings.Contains(body, "<h1 id=\"title\">Page not found</h1>") {
+				t.Errorf("the body is not the 404 page:\n%s", body)
 			}
 		})
+	}
+}
+
+// TestNotFoundPage: the 404 page is one of ours, with what a screen reader needs to place it.
+func TestNotFoundPage(t *testing.T) {
+	tags := pageTags(t, "/no/such/page")
+	for _, problem := range inlineCode(tags) {
+		t.Error(problem)
+	}
+	found := map[string]tag{}
+	for _, tg := range tags {
+		if _, ok := found[tg.name]; !ok {
+			found[tg.name] = tg
+		}
+	}
+	if found["html"].attrs["lang"] != "en" {
+		t.Errorf("<html> lang = %q, want en", found["html"].attrs["lang"])
+	}
+	for _, name := range []string{"title", "header", "main", "h1"} {
+		if _, ok := found[name]; !ok {
+			t.Errorf("the 404 page has no <%s>", name)
+		}
+	}
+	if found["link"].attrs["href"] != "/static/icon.svg" {
+		t.Error("the 404 page does not load the pages' icon and stylesheet")
+	}
+	if head := serve(t, newHandler(t), http.MethodHead, "/no/such/page", nil); head.StatusCode != http.StatusNotFound || readBody(t, head) != "" {
+		t.Errorf("HEAD of an unknown path = %d with a body", head.StatusCode)
 	}
 }
 

@@ -52,6 +52,9 @@ type Setup struct {
 	Wrap func(http.Handler) http.Handler
 	// WrapDriver, when set, wraps the database driver, e.g. to record the SQL statements sent.
 	WrapDriver func(dialect.Driver) dialect.Driver
+	// CacheTTL, when set, is how long the session cache keeps an entry: long, to show that
+	// notifications alone keep it true.
+	CacheTTL time.Duration
 	// RedisPrefix begins the shared rate limits' keys when Env sets REDIS_URL: give each test
 	// its own, and two Envs of one test the same to share their allowances.
 	RedisPrefix string
@@ -90,6 +93,7 @@ func Start(tb testing.TB, s Setup) *Env {
 		SMTPTLS:         smtpTLS(smtp),
 		Outbox:          outbox,
 		Argon2:          s.Argon2,
+		CacheTTL:        s.CacheTTL,
 		ThrottleEntries: s.ThrottleEntries,
 		WrapDriver:      s.WrapDriver,
 		RedisPrefix:     s.RedisPrefix,

@@ -4,11 +4,12 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Proxy forwards TCP connections on loopback to a target, and can misbehave on demand the way
-// a network, a pooler or a hung server does: go silent with every connection left open, or
-// reset every connection.
+// a network, a pooler or a hung server does: go silent with every connection left open, reset
+// every connection, or become a slow link.
 type Proxy struct {
 	ln     net.Listener
 	target string
@@ -18,6 +19,7 @@ type Proxy struct {
 	conns   map[net.Conn]bool
 	stalled bool
 	resume  chan struct{} // closed when a stall ends
+	delay   time.Duration
 }
 
 // StartProxy listens on 127.0.0.1 and forwards every connection to target until the test ends.
@@ -55,6 +57,14 @@ func (p *Proxy) Resume() {
 		p.stalled = false
 		close(p.resume)
 	}
+}
+
+// Delay holds every chunk back d before forwarding it, in each direction, until Delay(0): a
+// link that still carries everything, late.
+func (p *Proxy) Delay(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.delay = d
 }
 
 // Reset closes every open connection at once with a TCP reset; new connections are forwarded.
@@ -108,6 +118,9 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 		n, err := src.Read(buf)
 		if n > 0 {
 			p.waitWhileStalled()
+			if d := p.latency(); d > 0 {
+				time.Sleep(d)
+			}
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return
 			}
@@ -125,6 +138,12 @@ func (p *Proxy) waitWhileStalled() {
 	if stalled {
 		<-resume
 	}
+}
+
+func (p *Proxy) latency() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.delay
 }
 
 func (p *Proxy) track(conns ...net.Conn) bool {

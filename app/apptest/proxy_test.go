@@ -88,3 +88,25 @@ func TestProxy(t *testing.T) {
 		t.Fatalf("new connection after Reset: %q, %v", got, err)
 	}
 }
+
+func TestProxyDelay(t *testing.T) {
+	p := apptest.StartProxy(t, echo(t))
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	p.Delay(100 * time.Millisecond)
+	start := time.Now()
+	if got, err := roundTrip(c, r, 5*time.Second); err != nil || got != "ping\n" {
+		t.Fatalf("through the slow proxy: %q, %v", got, err)
+	}
+	if rtt := time.Since(start); rtt < 200*time.Millisecond {
+		t.Fatalf("round trip took %v through a 100 ms link each way", rtt)
+	}
+	p.Delay(0)
+	if got, err := roundTrip(c, r, 150*time.Millisecond); err != nil || got != "ping\n" {
+		t.Fatalf("after the delay ended: %q, %v", got, err)
+	}
+}

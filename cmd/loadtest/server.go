@@ -40,7 +40,12 @@ type serverProc struct {
 // startServer runs bin in dir with exactly env (nothing is inherited, so a developer's own
 // settings cannot change the run) and waits for its banner's "listening" and "metrics" lines.
 func startServer(ctx context.Context, bin, dir string, env map[string]string, logName string) (*serverProc, error) {
-	cmd := exec.Command(bin, "serve", "-env-file", filepath.Join(dir, "no.env"))
+	// An empty settings file of its own: a named -env-file must exist, and no .env may leak in.
+	envFile := filepath.Join(dir, "empty.env")
+	if err := os.WriteFile(envFile, nil, 0o600); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "serve", "-env-file", envFile)
 	cmd.Dir = dir
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)

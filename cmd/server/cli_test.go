@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -140,9 +141,15 @@ func TestPopulate(t *testing.T) {
 	if n := strings.Count(string(out), " created (id "); n != 4 {
 		t.Errorf("want 4 accounts created, output:\n%s", out)
 	}
+	if !strings.Contains(string(out), "password of the 4 account(s) created: sample-") {
+		t.Errorf("the first run does not print the password it set:\n%s", out)
+	}
 	out, err = command(t, dir, env, "populate").CombinedOutput()
 	if err != nil || strings.Count(string(out), "already exists") != 4 {
 		t.Errorf("second run should leave the 4 accounts alone: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "sample-") || !strings.Contains(string(out), "no account created") {
+		t.Errorf("a run that set no password prints one, or does not say it created nothing:\n%s", out)
 	}
 	env["APP_ENV"] = "production"
 	env["MAIL_SERVER"] = "mail.example.com"
@@ -194,6 +201,9 @@ func TestMigrateCommands(t *testing.T) {
 	env := baseEnv(dir)
 	env["AUTO_MIGRATE"] = "false"
 
+	if err := os.WriteFile(filepath.Join(dir, "cli.db"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	out, err := command(t, dir, env, "migrate", "status").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "pending") || !strings.Contains(string(out), "none (empty database)") {
 		t.Fatalf("status of an empty database: %v\n%s", err, out)

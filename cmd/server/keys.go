@@ -30,10 +30,11 @@ Remove an old key once ACCESS_TOKEN_EXPIRE_MINUTES have passed since it last sig
 
 func keys(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "generate" {
-		fmt.Fprint(stderr, keysUsage)
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		if len(args) > 0 && isHelp(args[0]) {
+			fmt.Fprint(stdout, keysUsage)
 			return flag.ErrHelp
 		}
+		fmt.Fprint(stderr, keysUsage)
 		return errors.New("keys needs generate")
 	}
 	fs := flag.NewFlagSet("keys generate", flag.ContinueOnError)
@@ -46,10 +47,11 @@ func keys(args []string, stdout, stderr io.Writer) error {
 	alg := fs.String("algorithm", "", "EdDSA or ES256; default: the algorithm of the keys already in the file, else EdDSA")
 	prepend := fs.Bool("prepend", false, "add the new key first in an existing file: it signs")
 	appendKey := fs.Bool("append", false, "add the new key last in an existing file: it only verifies, for now")
-	if err := fs.Parse(args[1:]); err != nil {
+	rest, err := parseFlags(fs, args[1:], stdout, stderr)
+	if err != nil {
 		return err
 	}
-	if *out == "" || fs.NArg() > 0 || (*prepend && *appendKey) {
+	if *out == "" || len(rest) > 0 || (*prepend && *appendKey) {
 		fs.Usage()
 		return errors.New("keys generate needs --out FILE, and at most one of --prepend and --append")
 	}

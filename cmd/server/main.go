@@ -32,7 +32,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	cmd := "serve"
 	if len(args) > 0 {
 		switch a := args[0]; {
-		case a == "-h" || a == "-help" || a == "--help":
+		case isHelp(a):
 			cmd, args = "help", args[1:]
 		case a != "" && a[0] != '-':
 			cmd, args = a, args[1:]
@@ -53,6 +53,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stdout, "latchkey", version())
 		return nil
 	case "help":
+		if len(args) > 0 && args[0] != "" && args[0][0] != '-' && args[0] != "help" {
+			// The same text as COMMAND --help, which is where each command keeps its own.
+			return run(ctx, []string{args[0], "--help"}, getenv, stdin, stdout, stderr)
+		}
 		usage(stdout)
 		return nil
 	}
@@ -72,11 +76,13 @@ Commands:
   version     print the version
   help        print this help
 
-Run "server COMMAND --help" for a command's options.
+Run "server help COMMAND" or "server COMMAND --help" for a command's options.
 
 Settings come from the environment and from a .env file in the working directory.
 `)
 }
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
 // loadSettings reads the settings every command needs, naming each invalid one.
 func loadSettings(getenv func(string) string, envFile string) (*config.Config, error) {

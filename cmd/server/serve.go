@@ -18,9 +18,10 @@ import (
 )
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs, envFile := commandFlags("serve", "", stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
+	fs, envFile := commandFlags("serve", "Usage: server [serve] [--env-file PATH]\n\n"+
+		"Runs the account server until it is sent SIGINT or SIGTERM.\n\n", stderr)
+	if rest, err := parseFlags(fs, args, stdout, stderr); err != nil || len(rest) > 0 {
+		return orUsage(fs, err, "serve takes no arguments")
 	}
 	cfg, err := loadSettings(getenv, *envFile)
 	if err != nil {
@@ -150,16 +151,20 @@ func printBanner(w io.Writer, cfg *config.Config, addr, metricsAddr string) {
 		metrics = "http://" + metricsAddr + "/metrics"
 	}
 	base := "http://" + addr
+	playground := "off (PLAYGROUND_ENABLED=false)"
+	if cfg.HTTP.Playground {
+		playground = base + "/playground"
+	}
 	fmt.Fprintf(w, `%s %s
   listening   %s
   database    %s
   mail        %s
   pages       %s/
   graphql     %s/graphql
-  playground  %s/playground
+  playground  %s
   tokens      %s
   metrics     %s
-`, cfg.AppName, version(), base, databaseLabel(cfg.Database.URL.Raw), mail, base, base, base, tokensLabel(cfg, base), metrics)
+`, cfg.AppName, version(), base, databaseLabel(cfg.Database.URL.Raw), mail, base, base, playground, tokensLabel(cfg, base), metrics)
 }
 
 // tokensLabel says how access tokens are signed and, for EdDSA and ES256, where the keys are.

@@ -36,10 +36,11 @@ func createUser(ctx context.Context, args []string, getenv func(string) string, 
 		"or read from the first line of standard input when that is not a terminal.\n\n", stderr)
 	emailAddr := fs.String("email", "", "email address of the new account (required)")
 	username := fs.String("username", "", "username of the new account (required)")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseFlags(fs, args, stdout, stderr)
+	if err != nil {
 		return err
 	}
-	if *emailAddr == "" || *username == "" || fs.NArg() > 0 {
+	if *emailAddr == "" || *username == "" || len(rest) > 0 {
 		fs.Usage()
 		return errors.New("createuser needs --email and --username")
 	}
@@ -112,11 +113,11 @@ var sampleUsers = []struct{ username, email string }{
 }
 
 func populate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs, envFile := commandFlags("populate", "Usage: server populate\n\n"+
-		"Creates sample accounts for development and prints them with their password.\n"+
+	fs, envFile := commandFlags("populate", "Usage: server populate [--env-file PATH]\n\n"+
+		"Creates sample accounts for development and prints those it created, with their password.\n"+
 		"Accounts that exist already are left alone. Refused when APP_ENV=production.\n\n", stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
+	if rest, err := parseFlags(fs, args, stdout, stderr); err != nil || len(rest) > 0 {
+		return orUsage(fs, err, "populate takes no arguments")
 	}
 	a, err := openApp(ctx, getenv, *envFile, stderr)
 	if err != nil {
@@ -127,7 +128,7 @@ func populate(ctx context.Context, args []string, getenv func(string) string, st
 		return errors.New("populate makes accounts with a published password: refused with APP_ENV=production")
 	}
 	password := "sample-" + rand.Text()[:12]
-	fmt.Fprintf(stdout, "sample accounts (password %s):\n", password)
+	created := 0
 	for _, s := range sampleUsers {
 		u, err := a.Accounts.CreateUser(ctx, s.username, s.email, password)
 		if err != nil && account.ErrorCode(err) == account.CodeBadUserInput {
@@ -137,7 +138,13 @@ func populate(ctx context.Context, args []string, getenv func(string) string, st
 		if err != nil {
 			return userError(err)
 		}
+		created++
 		fmt.Fprintf(stdout, "  %-6s %-18s created (id %d)\n", u.Username, u.Email, u.ID)
 	}
+	if created == 0 {
+		fmt.Fprintln(stdout, "no account created: every sample account exists already, with the password printed when it was made")
+		return nil
+	}
+	fmt.Fprintf(stdout, "password of the %d account(s) created: %s\n", created, password)
 	return nil
 }

@@ -27,4 +27,9 @@ BEGIN
 END
 $$;
 CREATE TRIGGER "users_invalidate" AFTER UPDATE OR DELETE ON "users" FOR EACH ROW EXECUTE FUNCTION "latchkey_invalidate_user"();
-CREATE TRIGGER "sessions_invalidate" AFTER UPDATE OR DELETE ON "sessions" FOR EACH ROW EXECUTE FUNCTION "latchkey_invalidate_session"();
+-- A refresh or a last-used touch changes nothing the cache holds: no notification (a NOTIFY
+-- also makes commits wait for each other).
+CREATE TRIGGER "sessions_invalidate_update" AFTER UPDATE ON "sessions" FOR EACH ROW
+  WHEN (OLD."revoked_at" IS DISTINCT FROM NEW."revoked_at" OR OLD."expires_at" IS DISTINCT FROM NEW."expires_at" OR OLD."user_id" IS DISTINCT FROM NEW."user_id")
+  EXECUTE FUNCTION "latchkey_invalidate_session"();
+CREATE TRIGGER "sessions_invalidate_delete" AFTER DELETE ON "sessions" FOR EACH ROW EXECUTE FUNCTION "latchkey_invalidate_session"();

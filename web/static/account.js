@@ -12,8 +12,9 @@ import {
   signOut,
   updateUser,
 } from "./app.js";
-// The address's verification block keeps to its own module.
+// The address's verification block and the session list keep to their own modules.
 import "./account-verify.js";
+import "./account-sessions.js";
 
 const ME = "query Me { me { id username email createdAt } }";
 const CHANGE = `mutation ChangePassword($input: ChangePasswordInput!) {
@@ -47,7 +48,13 @@ if (session) {
     .catch(() => {});
 }
 
-byId("sign-out").addEventListener("click", signOut);
+// Signing out asks the server to end the session, and forgets it whatever the answer.
+const signOutButton = byId("sign-out");
+signOutButton.addEventListener("click", () => {
+  signOutButton.disabled = true;
+  signOutButton.textContent = signOutButton.dataset.busyLabel;
+  signOut();
+});
 
 const changeForm = byId("change-form");
 const changeMessage = byId("change-message");

@@ -1,92 +1,33 @@
-// Shared by every page: the GraphQL call, the stored session and the form helpers.
+// Shared by every page: the GraphQL call, the stored session (kept by session.js) and the form
+// helpers.
+import { post } from "./api.js";
+import { authorized, endSession } from "./session.js";
 
-export const SESSION_KEY = "latchkey.session";
-// DEVICE_KEY keeps the last session's device token across tabs and restarts: it is no
-// credential, only a sign that this browser signed in before, so that strangers' failed logins
-// never slow its own.
-export const DEVICE_KEY = "latchkey.device";
+export { GqlError } from "./api.js";
+export {
+  DEVICE_KEY,
+  SESSION_FIELDS,
+  SESSION_KEY,
+  clearSession,
+  deviceToken,
+  getSession,
+  requireSession,
+  saveSession,
+  signOut,
+  updateUser,
+} from "./session.js";
 
-// SESSION_FIELDS selects everything the pages keep of a Session.
-export const SESSION_FIELDS = "accessToken tokenType expiresAt deviceToken user { id username email createdAt }";
-const REQUEST_TIMEOUT_MS = 15000;
-
-// GqlError is what gql throws: the first GraphQL error, with its contract code.
-export class GqlError extends Error {
-  constructor({ code, message, field = null, retryAfter = null }) {
-    super(message);
-    this.name = "GqlError";
-    this.code = code;
-    this.field = field;
-    this.retryAfter = retryAfter;
-  }
-}
-
-// gql posts one operation to /graphql and returns its data, or throws a GqlError.
-// With auth, it sends the stored access token; a missing, expired or rejected token
-// ends the session and sends the browser to the sign-in page.
+// gql posts one operation to /graphql and returns its data, or throws a GqlError. With auth, it
+// goes as the stored session, renewed when due; a session that has ended sends the browser to
+// the sign-in page.
 export async function gql(query, variables = {}, { auth = false } = {}) {
-  const headers = { "Content-Type": "application/json", Accept: "application/json" };
-  if (auth) {
-    const session = getSession();
-    if (!session) {
-      endSession();
-      throw new GqlError({ code: "UNAUTHENTICATED", message: "Your session has ended. Please sign in again." });
-    }
-    headers.Authorization = `Bearer ${session.accessToken}`;
-  }
-
-  let response;
+  if (!auth) return post(query, variables);
   try {
-    response = await fetch("/graphql", {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ query, variables }),
-      credentials: "omit",
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-  } catch {
-    throw new GqlError({ code: "NETWORK_ERROR", message: "Could not reach the server. Check your connection and try again." });
+    return await authorized(query, variables);
+  } catch (err) {
+    if (err.code === "UNAUTHENTICATED") endSession();
+    throw err;
   }
-
-  let body = null;
-  try {
-    body = await response.json();
-  } catch {
-    // A proxy's error page or an empty body: handled below as a server failure.
-  }
-
-  const first = body && Array.isArray(body.errors) ? body.errors[0] : null;
-  if (first) {
-    const ext = first.extensions || {};
-    const error = new GqlError({
-      code: ext.code || "INTERNAL_SERVER_ERROR",
-      message: first.message || "",
-      field: lastSegment(ext.field),
-      retryAfter: toSeconds(ext.retryAfter) ?? toSeconds(response.headers.get("Retry-After")),
-    });
-    if (auth && error.code === "UNAUTHENTICATED") {
-      endSession();
-    }
-    throw error;
-  }
-  if (response.status === 429) {
-    throw new GqlError({ code: "RATE_LIMITED", message: "", retryAfter: toSeconds(response.headers.get("Retry-After")) });
-  }
-  if (!response.ok || !body || !body.data) {
-    throw new GqlError({ code: "INTERNAL_SERVER_ERROR", message: "" });
-  }
-  return body.data;
-}
-
-// The server may name a nested input ("input.password"); the page only needs the last part.
-function lastSegment(field) {
-  if (typeof field !== "string" || field === "") return null;
-  return field.split(".").pop();
-}
-
-function toSeconds(value) {
-  const n = Math.ceil(Number(value));
-  return value !== null && value !== undefined && value !== "" && Number.isFinite(n) && n > 0 ? n : null;
 }
 
 // errorText turns an error into the sentence a person reads.
@@ -109,124 +50,6 @@ export function errorText(error) {
       break;
   }
   return "Something went wrong on our side. Please try again.";
-}
-
-// --- Session -------------------------------------------------------------------------------
-
-function readStored() {
-  try {
-    return JSON.parse(sessionStorage.getItem(SESSION_KEY));
-  } catch {
-    return null;
-  }
-}
-
-function isExpired(session) {
-  const expires = Date.parse(session.expiresAt);
-  return !Number.isFinite(expires) || expires <= Date.now();
-}
-
-function isWellFormed(session) {
-  return Boolean(
-    session &&
-      typeof session.accessToken === "string" &&
-      session.accessToken !== "" &&
-      typeof session.expiresAt === "string" &&
-      session.user &&
-      typeof session.user.username === "string" &&
-      typeof session.user.email === "string",
-  );
-}
-
-// getSession returns the stored session while it is still valid; an expired or
-// damaged one is removed.
-export function getSession() {
-  const session = readStored();
-  if (session === null) return null;
-  if (!isWellFormed(session) || isExpired(session)) {
-    clearSession();
-    return null;
-  }
-  return session;
-}
-
-// saveSession stores a Session as returned by login, register or changePassword.
-export function saveSession(session) {
-  if (!isWellFormed(session)) throw new GqlError({ code: "INTERNAL_SERVER_ERROR", message: "" });
-  try {
-    const { deviceToken, ...kept } = session;
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify(kept));
-    if (deviceToken) localStorage.setItem(DEVICE_KEY, deviceToken);
-  } catch {
-    throw new GqlError({
-      code: "STORAGE_ERROR",
-      message: "Your browser refused to keep the session. Allow site storage and try again.",
-    });
-  }
-}
-
-// updateUser replaces the user kept with the session, e.g. after asking `me`.
-export function updateUser(user) {
-  const session = getSession();
-  if (session) saveSession({ ...session, user });
-}
-
-// deviceToken returns the device token of this browser's last session, or null.
-export function deviceToken() {
-  try {
-    return localStorage.getItem(DEVICE_KEY);
-  } catch {
-    return null;
-  }
-}
-
-export function clearSession() {
-  try {
-    sessionStorage.removeItem(SESSION_KEY);
-  } catch {
-    // Storage is unavailable, so there is nothing to clear.
-  }
-}
-
-// signOut forgets the session and goes to the sign-in page.
-export function signOut() {
-  clearSession();
-  location.assign("/login");
-}
-
-// endSession is for a session the server or the clock has ended, as opposed to signing out.
-function endSession() {
-  clearSession();
-  location.assign("/login?expired=1");
-}
-
-// requireSession returns the session, or sends the browser to the sign-in page and returns null.
-// While the page stays open, it keeps checking, so the page ends with the session.
-export function requireSession() {
-  const hadOne = readStored() !== null;
-  const session = getSession();
-  if (!session) {
-    if (hadOne) endSession();
-    else location.assign("/login");
-    return null;
-  }
-  scheduleExpiryCheck(session);
-  // A page restored from the back-forward cache after signing out must not show the account.
-  addEventListener("pageshow", (event) => {
-    if (event.persisted && !getSession()) location.replace("/login");
-  });
-  return session;
-}
-
-// The check follows the stored session, which changePassword replaces with a later one; waits are
-// capped because setTimeout cannot wait longer than about 24 days.
-function scheduleExpiryCheck(session) {
-  const left = Date.parse(session.expiresAt) - Date.now();
-  setTimeout(() => {
-    const current = getSession();
-    if (current) scheduleExpiryCheck(current);
-    else endSession();
-  }, Math.min(Math.max(left + 500, 500), 60 * 60 * 1000));
 }
 
 // --- Pages and forms ---------------------------------------------------------------------
