@@ -39,7 +39,7 @@ func TestQuickRun(t *testing.T) {
 		return
 	}
 	for _, want := range []string{
-		"| me, PostgreSQL |", "| refreshSession, PostgreSQL |",
+		"| me, PostgreSQL |", "| me, PostgreSQL, again |", "| me, SQLite, again |", "| refreshSession, PostgreSQL |",
 		"me on PostgreSQL ≥ 80 % of me on SQLite, same run", "revocation refused by another replica within 1s",
 		"5 of 5 refused",
 	} {
