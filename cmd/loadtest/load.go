@@ -30,6 +30,10 @@ type phase struct {
 	noWarmup bool          // requests that cannot be repeated (single-use reset tokens)
 	next     func(worker int) (request, bool)
 	ok       []byte // a successful answer contains this
+	// reply, when set, sees every answer of worker with its code ("" for a success) and returns
+	// the code to count: a phase whose next request is built from the previous answer (a
+	// rotated refresh token) reads it here, and turns an answer without it into an error.
+	reply func(worker int, body []byte, code string) string
 }
 
 // result is what one phase measured.
@@ -152,6 +156,9 @@ func (l *loader) measure(ctx context.Context, ph phase) *result {
 				}
 				wr.latencies = append(wr.latencies, time.Since(start))
 				wr.groups = append(wr.groups, req.group)
+				if ph.reply != nil {
+					code = ph.reply(w, buf.Bytes(), code)
+				}
 				if code != "" {
 					wr.errors[code]++
 					if _, seen := wr.example[code]; !seen {

@@ -38,7 +38,7 @@ func (m *mailRun) rate() float64 { return float64(m.n) / m.last.Seconds() }
 func measureMail(ctx context.Context, o options, bin, dir string, logf func(string, ...any)) (*mailRun, error) {
 	dbPath := filepath.Join(dir, "mail.db")
 	logf("mail throughput: seeding %d accounts", o.mails)
-	if err := seedUsers(ctx, dbPath, o.mails); err != nil {
+	if err := seedUsers(ctx, "sqlite:"+dbPath, o.mails); err != nil {
 		return nil, err
 	}
 	relay, err := emailtest.StartServer(emailtest.Options{Delay: o.mailDelay})
@@ -46,7 +46,7 @@ func measureMail(ctx context.Context, o options, bin, dir string, logf func(stri
 		return nil, err
 	}
 	defer relay.Close()
-	srv, err := startServer(ctx, bin, dir, serverEnv(dbPath, relay, false), "server-mail.log")
+	srv, err := startServer(ctx, bin, dir, serverEnv("sqlite:"+dbPath, relay, false), "server-mail.log")
 	if err != nil {
 		return nil, err
 	}

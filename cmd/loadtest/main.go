@@ -3,10 +3,12 @@
 // per second, latency percentiles, errors and the server's peak RSS for me, forgotPassword
 // (known and unknown emails, with a fast and with a slow mail server), login, signUp (known and
 // unknown emails), resetPassword and a flood of concurrent logins, beside the raw argon2id
-// hashing rate of the machine.
+// hashing rate of the machine; then me and refreshSession on SQLite and on a throw-away
+// PostgreSQL database, and how soon a sign-out on one PostgreSQL replica is refused by another.
 //
 //	go run ./cmd/loadtest                      # the documented run (docs/BENCHMARKS.md)
 //	go run ./cmd/loadtest -quick               # a smoke test of every phase, a few seconds each
+//	go run ./cmd/loadtest -only-sessions       # me and refreshSession on both databases, revocation
 package main
 
 import (
@@ -47,6 +49,9 @@ type options struct {
 	mails        int
 	mailDelay    time.Duration
 	onlyMail     bool
+	onlySessions bool
+	postgres     string
+	revocations  int
 	users        int
 	flood        int
 	serverBin    string
@@ -67,6 +72,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.mails, "mails", 1000, "reset mails asked for at once in the mail throughput phase, one per account of their own")
 	fs.DurationVar(&o.mailDelay, "mail-delay", 200*time.Millisecond, "how long the SMTP server of the mail throughput phase takes per mail")
 	fs.BoolVar(&o.onlyMail, "only-mail", false, "run the mail throughput phase alone")
+	fs.BoolVar(&o.onlySessions, "only-sessions", false, "run the sessions part alone: me and refreshSession on SQLite and PostgreSQL, revocation across replicas")
+	fs.StringVar(&o.postgres, "postgres", defaultPostgres, "`URL` of a PostgreSQL server to create a throw-away database on for the sessions part (empty: SQLite only)")
+	fs.IntVar(&o.revocations, "revocations", 20, "sign-outs on one PostgreSQL replica timed until another refuses the session")
 	fs.IntVar(&o.users, "users", 2000, "accounts to seed (half for the fast-mail phases, half for the slow-mail phase and the flood)")
 	fs.IntVar(&o.flood, "flood", 500, "logins sent at once in the flood phase")
 	fs.StringVar(&o.serverBin, "server", "", "`path` of a built cmd/server binary (default: go build it)")
@@ -91,9 +99,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		quick("users", func() { o.users = 64 })
 		quick("flood", func() { o.flood = 50 })
 		quick("mails", func() { o.mails = 64 })
+		quick("revocations", func() { o.revocations = 5 })
 	}
-	if o.c < 1 || o.users < 4 || o.flood < 1 || o.duration <= 0 || o.mails < 1 {
-		return o, errors.New("need -c >= 1, -users >= 4, -flood >= 1, -duration > 0 and -mails >= 1")
+	if o.c < 1 || o.users < 4 || o.flood < 1 || o.duration <= 0 || o.mails < 1 || o.revocations < 1 {
+		return o, errors.New("need -c >= 1, -users >= 4, -flood >= 1, -duration > 0, -mails >= 1 and -revocations >= 1")
+	}
+	if o.onlyMail && o.onlySessions {
+		return o, errors.New("-only-mail and -only-sessions exclude each other")
 	}
 	return o, nil
 }
@@ -136,14 +148,14 @@ const (
 	rateLimit = "1000000000"
 )
 
-// serverEnv is the server's whole environment for the run.
-func serverEnv(dbPath string, smtp *emailtest.Server, pprof bool) map[string]string {
+// serverEnv is the server's whole environment for the run, on the database at dbURL.
+func serverEnv(dbURL string, smtp *emailtest.Server, pprof bool) map[string]string {
 	env := map[string]string{
 		"APP_ENV":                               "development",
 		"HOST":                                  "127.0.0.1",
 		"PORT":                                  "0",
 		"METRICS_ADDR":                          "127.0.0.1:0", // pprof is served there
-		"DATABASE_URL":                          "sqlite:" + dbPath,
+		"DATABASE_URL":                          dbURL,
 		"SECRET_KEY":                            secretKey,
 		"FRONTEND_URL":                          frontendURL,
 		"MAIL_SERVER":                           smtp.Host(),
@@ -189,9 +201,16 @@ func measureAll(ctx context.Context, o options, progress io.Writer) (*report, er
 		rep.mail, err = measureMail(ctx, o, bin, dir, logf)
 		return rep, err
 	}
+	if o.onlySessions {
+		err = measureSessions(ctx, o, bin, dir, rep, logf)
+		if err == nil && o.profileDir != "" {
+			rep.profiles = summarizeProfiles(ctx, bin, o.profileDir)
+		}
+		return rep, err
+	}
 	dbPath := filepath.Join(dir, "latchkey.db")
 	logf("seeding %d accounts", o.users)
-	if err := seedUsers(ctx, dbPath, o.users); err != nil {
+	if err := seedUsers(ctx, "sqlite:"+dbPath, o.users); err != nil {
 		return nil, err
 	}
 	half := o.users / 2
@@ -202,12 +221,12 @@ func measureAll(ctx context.Context, o options, progress io.Writer) (*report, er
 		return nil, err
 	}
 	defer fast.Close()
-	srv, err := startServer(ctx, bin, dir, serverEnv(dbPath, fast, o.profileDir != ""), "server-1.log")
+	srv, err := startServer(ctx, bin, dir, serverEnv("sqlite:"+dbPath, fast, o.profileDir != ""), "server-1.log")
 	if err != nil {
 		return nil, err
 	}
 	defer srv.kill()
-	rep.env = serverEnv(dbPath, fast, o.profileDir != "")
+	rep.env = serverEnv("sqlite:"+dbPath, fast, o.profileDir != "")
 	outbox, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro&_busy_timeout=5000")
 	if err != nil {
 		return nil, err
@@ -216,15 +235,15 @@ func measureAll(ctx context.Context, o options, progress io.Writer) (*report, er
 
 	l := newLoader(srv)
 	m := &measurer{l: l, srv: srv, o: o, logf: logf}
-	tokens, err := l.signIn(ctx, knownA[:min(o.c, len(knownA))])
+	sessions, err := l.signIn(ctx, knownA[:min(o.c, len(knownA))])
 	if err != nil {
 		return rep, err
 	}
 
 	meBody := mustJSON(map[string]any{"query": meQuery})
 	var mes [][]byte
-	for _, t := range tokens {
-		mes = append(mes, render(l.url, meBody, t))
+	for _, s := range sessions {
+		mes = append(mes, render(l.url, meBody, s.access))
 	}
 	rep.add(m.phase(ctx, phase{name: "me", next: func(w int) (request, bool) {
 		return request{raw: mes[w%len(mes)]}, true
@@ -281,13 +300,13 @@ func measureAll(ctx context.Context, o options, progress io.Writer) (*report, er
 		return rep, err
 	}
 	defer slow.Close()
-	srv2, err := startServer(ctx, bin, dir, serverEnv(dbPath, slow, o.profileDir != ""), "server-2.log")
+	srv2, err := startServer(ctx, bin, dir, serverEnv("sqlite:"+dbPath, slow, o.profileDir != ""), "server-2.log")
 	if err != nil {
 		return rep, err
 	}
 	defer srv2.kill()
 	l2 := newLoader(srv2)
-	m2 := &measurer{l: l2, srv: srv2, o: o, logf: logf, suffix: "-slow-smtp"}
+	m2 := &measurer{l: l2, srv: srv2, o: o, logf: logf}
 	slowNote := func(r *result, before int) *result {
 		depth, _ := outboxDepth(ctx, outbox)
 		r.note = fmt.Sprintf("%d mails delivered during the phase, %d queued at its end", slow.Count()-before, depth)
@@ -309,6 +328,9 @@ func measureAll(ctx context.Context, o options, progress io.Writer) (*report, er
 	if rep.mail, err = measureMail(ctx, o, bin, dir, logf); err != nil {
 		return rep, err
 	}
+	if err := measureSessions(ctx, o, bin, dir, rep, logf); err != nil {
+		return rep, err
+	}
 	if o.profileDir != "" {
 		rep.profiles = summarizeProfiles(ctx, bin, o.profileDir)
 	}
@@ -317,20 +339,20 @@ func measureAll(ctx context.Context, o options, progress io.Writer) (*report, er
 
 // measurer runs phases against one server, with warm-up and an optional CPU profile.
 type measurer struct {
-	l      *loader
-	srv    *serverProc
-	o      options
-	logf   func(string, ...any)
-	suffix string
+	l    *loader
+	srv  *serverProc
+	o    options
+	logf func(string, ...any)
 }
 
 func (m *measurer) phase(ctx context.Context, ph phase) *result {
 	ph.c, ph.duration = m.o.c, m.o.duration
 	m.logf("%s: %d clients for %v", ph.name, ph.c, ph.duration)
+	var warmed *result
 	if m.o.warmup > 0 && !ph.once && !ph.noWarmup {
 		warm := ph
 		warm.duration = m.o.warmup
-		m.l.measure(ctx, warm)
+		warmed = m.l.measure(ctx, warm)
 	}
 	var profiled chan error
 	if m.o.profileDir != "" {
@@ -342,6 +364,12 @@ func (m *measurer) phase(ctx context.Context, ph phase) *result {
 	if profiled != nil {
 		if err := <-profiled; err != nil {
 			m.logf("profile of %s: %v", ph.name, err)
+		}
+	}
+	if warmed != nil { // an error in the warm-up is an error of the phase, too
+		for code, n := range warmed.errors {
+			r.errors[code+" (warm-up)"] += n
+			r.example[code+" (warm-up)"] = warmed.example[code]
 		}
 	}
 	return r

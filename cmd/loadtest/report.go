@@ -32,9 +32,16 @@ type report struct {
 	slowSMTP  time.Duration
 	mail      *mailRun
 	profiles  []string
+	// The sessions part.
+	sessionsEnv map[string]string // the SQLite server's; the PostgreSQL ones differ in DATABASE_URL only
+	pgMeasured  bool
+	revocation  *revocationRun
+	loadStart   string // /proc/loadavg when the run began
 }
 
-func newReport(o options) *report { return &report{o: o, started: time.Now()} }
+func newReport(o options) *report {
+	return &report{o: o, started: time.Now(), loadStart: loadAverage()}
+}
 
 func (r *report) add(res *result) { r.results = append(r.results, res) }
 
@@ -91,6 +98,9 @@ func (r *report) unexpectedErrors() string {
 			bad = append(bad, fmt.Sprintf("%s: %d × %s (e.g. %s)", res.name, n, code, res.example[code]))
 		}
 	}
+	if r.revocation != nil {
+		bad = append(bad, r.revocation.failures...)
+	}
 	slices.Sort(bad)
 	return strings.Join(bad, "; ")
 }
@@ -109,6 +119,10 @@ func (r *report) print(w io.Writer) {
 		r.printMailOnly(w)
 		return
 	}
+	if r.o.onlySessions {
+		r.printSessionsOnly(w)
+		return
+	}
 	o := r.o
 	fmt.Fprintf(w, "## Latchkey load test, %s\n\n", r.started.UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "- machine: %s, %d CPUs, GOMAXPROCS %d, %s %s/%s; load generator and server on the same cores\n",
@@ -116,27 +130,12 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "- command: `go run ./cmd/loadtest %s`\n", strings.Join(flagsUsed(o), " "))
 	fmt.Fprintf(w, "- %d clients per phase, %v each after %v of warm-up; %d seeded accounts; SQLite in a temporary directory\n",
 		o.c, o.duration, o.warmup, o.users)
+	fmt.Fprintf(w, "- load average (1, 5, 15 min) at the start: %s; at the end: %s\n", r.loadStart, loadAverage())
 	fmt.Fprintf(w, "- server settings: %s\n", envLine(r.env))
 	fmt.Fprintf(w, "- CPU columns are cores busy on average over the phase: the server process, this load generator, and every other process on the machine; CPU µs/req is server + load generator CPU time per request\n")
 	fmt.Fprintf(w, "- per-IP rate limits stay on but are raised to %s a minute through their settings, because all load comes from loopback, one address per client\n\n", rateLimit)
 
-	fmt.Fprintln(w, "| phase | clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU | loadgen CPU | other CPU | CPU µs/req | server peak RSS MiB |")
-	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|")
-	for _, res := range r.results {
-		rss := mib(res.peakRSS)
-		if !res.rssIsPhase {
-			rss += " (process peak)"
-		}
-		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			res.name, res.c, res.n, res.rps(), ms(res.percentile(50)), ms(res.percentile(95)), ms(res.percentile(99)),
-			ms(res.percentile(100)), errorText(res.errors), cores(res.serverCPU, res.elapsed), cores(res.clientCPU, res.elapsed), cores(res.otherCPU, res.elapsed), perRequest(res), rss)
-		for _, g := range slices.Sorted(maps.Keys(res.groups)) {
-			sub := res.groups[g]
-			fmt.Fprintf(w, "| … %s | | %d | | %s | %s | %s | %s | | | | | | |\n", groupNames[g], sub.n,
-				ms(sub.percentile(50)), ms(sub.percentile(95)), ms(sub.percentile(99)), ms(sub.percentile(100)))
-		}
-	}
-	fmt.Fprintln(w)
+	printTable(w, r.results)
 	for _, res := range r.results {
 		if res.note != "" {
 			fmt.Fprintf(w, "- %s: %s\n", res.name, res.note)
@@ -148,6 +147,7 @@ func (r *report) print(w io.Writer) {
 	if r.mail != nil {
 		r.mail.print(w)
 	}
+	r.printSessionNotes(w)
 	p := account.DefaultArgon2Params
 	var rates []string
 	for _, h := range r.hashRates {
@@ -162,12 +162,37 @@ func (r *report) print(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	r.printTargets(w)
+	r.printProfiles(w)
+}
+
+func (r *report) printProfiles(w io.Writer) {
 	if len(r.profiles) > 0 {
-		fmt.Fprintf(w, "\nCPU profiles of the server (DEBUG_PPROF=true) are in %s:\n", o.profileDir)
+		fmt.Fprintf(w, "\nCPU profiles of the server (DEBUG_PPROF=true) are in %s:\n", r.o.profileDir)
 		for _, p := range r.profiles {
 			fmt.Fprintf(w, "- %s\n", p)
 		}
 	}
+}
+
+// printTable prints one row per phase, and one per group of a phase's requests.
+func printTable(w io.Writer, results []*result) {
+	fmt.Fprintln(w, "| phase | clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU | loadgen CPU | other CPU | CPU µs/req | server peak RSS MiB |")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|")
+	for _, res := range results {
+		rss := mib(res.peakRSS)
+		if !res.rssIsPhase {
+			rss += " (process peak)"
+		}
+		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			res.name, res.c, res.n, res.rps(), ms(res.percentile(50)), ms(res.percentile(95)), ms(res.percentile(99)),
+			ms(res.percentile(100)), errorText(res.errors), cores(res.serverCPU, res.elapsed), cores(res.clientCPU, res.elapsed), cores(res.otherCPU, res.elapsed), perRequest(res), rss)
+		for _, g := range slices.Sorted(maps.Keys(res.groups)) {
+			sub := res.groups[g]
+			fmt.Fprintf(w, "| … %s | | %d | | %s | %s | %s | %s | | | | | | |\n", groupNames[g], sub.n,
+				ms(sub.percentile(50)), ms(sub.percentile(95)), ms(sub.percentile(99)), ms(sub.percentile(100)))
+		}
+	}
+	fmt.Fprintln(w)
 }
 
 func (r *report) printTargets(w io.Writer) {
@@ -221,6 +246,7 @@ func (r *report) printTargets(w io.Writer) {
 			fmt.Sprintf("%s MiB; %d signed in, %s; last answer after %s ms", mib(f.peakRSS), ok, errorText(f.errors), ms(f.percentile(100))),
 			f.peakRSS > 0 && f.peakRSS < 300<<20)
 	}
+	r.sessionTargets(row)
 }
 
 // groupNames name request.group in the report.
@@ -271,7 +297,10 @@ func envLine(env map[string]string) string {
 		case "SECRET_KEY":
 			v = "(fixed test key)"
 		case "DATABASE_URL":
-			v = "sqlite:TMP/latchkey.db"
+			v = "sqlite:TMP/" + filepath.Base(strings.TrimPrefix(v, "sqlite:"))
+			if !strings.HasPrefix(env[k], "sqlite:") {
+				v = "(a throw-away PostgreSQL database)"
+			}
 		case "MAIL_PORT":
 			v = "(test SMTP server)"
 		}
@@ -288,6 +317,16 @@ func flagsUsed(o options) []string {
 	f = append(f, fmt.Sprintf("-c %d", o.c), fmt.Sprintf("-duration %v", o.duration))
 	if o.onlyMail {
 		f = append(f, "-only-mail", fmt.Sprintf("-mails %d", o.mails), fmt.Sprintf("-mail-delay %v", o.mailDelay))
+	}
+	if o.onlySessions {
+		f = append(f, "-only-sessions", fmt.Sprintf("-revocations %d", o.revocations))
+	}
+	switch o.postgres {
+	case defaultPostgres:
+	case "":
+		f = append(f, `-postgres ""`)
+	default:
+		f = append(f, "-postgres URL") // it may hold a password
 	}
 	if o.profileDir != "" {
 		f = append(f, "-profile "+o.profileDir)

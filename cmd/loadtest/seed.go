@@ -28,9 +28,10 @@ const (
 func userEmail(i int) string { return fmt.Sprintf("load%06d@example.com", i) }
 
 // seedUsers creates n accounts that share one argon2id hash of seedPassword, straight into the
-// database the server will open: hashing each would take minutes and measure nothing we need.
-func seedUsers(ctx context.Context, dbPath string, n int) error {
-	db, err := database.Open(ctx, "sqlite:"+dbPath)
+// database the server will open (a DATABASE_URL): hashing each would take minutes and measure
+// nothing we need.
+func seedUsers(ctx context.Context, dbURL string, n int) error {
+	db, err := database.Open(ctx, dbURL)
 	if err != nil {
 		return err
 	}
@@ -106,15 +107,23 @@ func resetTokens(smtp *emailtest.Server, frontend string) []string {
 	return tokens
 }
 
-// signIn logs in as the given accounts, one after another, and returns their access tokens.
-func (l *loader) signIn(ctx context.Context, users []int) ([]string, error) {
-	tokens := make([]string, 0, len(users))
+// signedIn is one session: what a login answered.
+type signedIn struct {
+	access, refresh string
+}
+
+const signInQuery = `mutation($e:String!,$p:String!){login(input:{email:$e,password:$p}){accessToken refreshToken}}`
+
+// signIn logs in as the given accounts, one after another, and returns their sessions.
+func (l *loader) signIn(ctx context.Context, users []int) ([]signedIn, error) {
+	sessions := make([]signedIn, 0, len(users))
 	for _, i := range users {
-		body := mustJSON(map[string]any{"query": loginQuery, "variables": map[string]string{"e": userEmail(i), "p": seedPassword}})
+		body := mustJSON(map[string]any{"query": signInQuery, "variables": map[string]string{"e": userEmail(i), "p": seedPassword}})
 		var out struct {
 			Data struct {
 				Login struct {
-					AccessToken string `json:"accessToken"`
+					AccessToken  string `json:"accessToken"`
+					RefreshToken string `json:"refreshToken"`
 				} `json:"login"`
 			} `json:"data"`
 			Errors []json.RawMessage `json:"errors"`
@@ -122,12 +131,12 @@ func (l *loader) signIn(ctx context.Context, users []int) ([]string, error) {
 		if err := l.postJSON(ctx, body, &out); err != nil {
 			return nil, err
 		}
-		if out.Data.Login.AccessToken == "" {
+		if out.Data.Login.AccessToken == "" || out.Data.Login.RefreshToken == "" {
 			return nil, fmt.Errorf("login as %s failed: %s", userEmail(i), out.Errors)
 		}
-		tokens = append(tokens, out.Data.Login.AccessToken)
+		sessions = append(sessions, signedIn{out.Data.Login.AccessToken, out.Data.Login.RefreshToken})
 	}
-	return tokens, nil
+	return sessions, nil
 }
 
 func (l *loader) postJSON(ctx context.Context, body []byte, into any) error {
