@@ -156,7 +156,7 @@ func (s *Service) signedIn(ctx context.Context) (verifiedToken, *ent.User, error
 		return t, nil, err
 	}
 	now := s.now()
-	if u == nil || sess == nil || sess.userID != u.ID || u.SessionVersion != t.sessionVersion ||
+	if u == nil || u.Disabled || sess == nil || sess.userID != u.ID || u.SessionVersion != t.sessionVersion ||
 		sess.revoked || !now.Before(sess.expiresAt) {
 		return t, nil, errUnauthenticated
 	}

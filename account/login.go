@@ -73,7 +73,7 @@ func takenBy(err error) error {
 }
 
 // Login signs in with email and password. An unknown email costs one password hash too, so the
-// answer's timing does not tell whether the account exists. deviceToken, when it is one this
+// answer's timing does not tell whether the account exists; a disabled account is unknown here. deviceToken, when it is one this
 // address was given at an earlier sign-in, keeps the check clear of failures made elsewhere.
 // Errors: UNAUTHENTICATED, RATE_LIMITED.
 func (s *Service) Login(ctx context.Context, email, password, deviceToken string) (*Session, error) {
@@ -90,6 +90,9 @@ func (s *Service) Login(ctx context.Context, email, password, deviceToken string
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find user: %w", err)
+	}
+	if u != nil && u.Disabled {
+		u = nil // answered as an unknown address is: one dummy hash, the same refusal
 	}
 	ok, needsRehash, err := s.verifyPassword(ctx, passwordCheck{email: email, user: u, password: password, device: deviceToken})
 	if err != nil {

@@ -68,6 +68,9 @@ func (s *Service) refreshOnce(ctx context.Context, hash string) (*Session, error
 		if out.user, err = tx.User.Query().Where(user.ID(sess.UserID)).Select(currentUserColumns...).Only(ctx); err != nil {
 			return fmt.Errorf("load user: %w", err)
 		}
+		if out.user.Disabled {
+			return errUnauthenticated
+		}
 		switch {
 		case rt.UsedAt == nil:
 			return s.rotate(ctx, tx, rt, sess, now, &out)

@@ -117,7 +117,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 			return errInvalidResetToken
 		}
 		// The link came by mail, so the owner has proved the mailbox too.
-		u, err = s.setPassword(ctx, tx, t.UserID, hash, proveMailbox)
+		u, err = s.setPassword(ctx, tx, t.UserID, hash, proveMailbox, user.Disabled(false))
 		if err == errUserChanged {
 			return errInvalidResetToken
 		}

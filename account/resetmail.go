@@ -45,13 +45,15 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) (string, err
 
 // mayMailReset is the one decision on a reset request m for u, nil when no account has the
 // address: whether it may send, and if not why, for the log ("" for no account, which is not
-// logged). An accepted request was counted against the limits when it was accepted. Every mail
+// logged). A disabled account gets nothing, as an unknown address. An accepted request was counted against the limits when it was accepted. Every mail
 // a stranger can make the server send to an account (reset links, sign-up notices,
 // verification links) goes through it and spends the same allowance.
 func (s *Service) mayMailReset(u *ent.User, m *ent.OutboxMail) (ok bool, why string) {
 	switch {
 	case u == nil:
 		return false, ""
+	case u.Disabled:
+		return false, "the account is disabled"
 	case m.Accepted:
 		return true, ""
 	}

@@ -52,7 +52,7 @@ func (s *Service) SettleResets(ctx context.Context, queued []*ent.OutboxMail) {
 		for _, m := range requests {
 			if ok, _ := s.mayMailReset(u, m); !ok {
 				refused = append(refused, m.ID)
-				if u != nil {
+				if u != nil && !u.Disabled {
 					limited[u.ID]++
 				}
 				continue

@@ -139,12 +139,12 @@ func (s *Service) verifyAccount(ctx context.Context, hash string) (*ent.User, er
 		if spent != 1 {
 			return errInvalidVerificationToken
 		}
-		n, err := tx.User.Update().Where(user.ID(t.UserID), user.Email(t.Email)).SetEmailVerified(true).Save(ctx)
+		n, err := tx.User.Update().Where(user.ID(t.UserID), user.Email(t.Email), user.Disabled(false)).SetEmailVerified(true).Save(ctx)
 		if err != nil {
 			return fmt.Errorf("verify address: %w", err)
 		}
 		if n != 1 {
-			return errInvalidVerificationToken // the account is gone, or has another address now
+			return errInvalidVerificationToken // the account is gone, disabled, or has another address now
 		}
 		u, err = tx.User.Get(ctx, t.UserID)
 		return err

@@ -35,6 +35,7 @@ type Config struct {
 	AutoMigrate bool
 
 	SecretKeyGenerated bool // SECRET_KEY was unset and Account.SecretKey is random
+	FrontendURLDerived bool // FRONTEND_URL was unset: Account.FrontendURL is http://HOST:PORT
 
 	SigningKeysFile string // where Account.SigningKeys were read; "" with HS*
 }
@@ -78,6 +79,7 @@ func Load(getenv func(string) string, dotenvPath string) (*Config, error) {
 	for _, s := range settings {
 		s.to(c).load(l, s.Name)
 	}
+	c.deriveFrontendURL()
 	c.checkProduction(l)
 	if err := errors.Join(l.errs...); err != nil {
 		return nil, err
@@ -154,6 +156,9 @@ func (c *Config) Warnings() []string {
 		w = append(w, "SECRET_KEY is not set: a random key was generated, "+c.secretKeyKeeps()+" will not survive a restart")
 	}
 	if w2 := c.signingKeysFileWarning(); w2 != "" {
+		w = append(w, w2)
+	}
+	if w2 := c.wildcardWarning(); w2 != "" {
 		w = append(w, w2)
 	}
 	if problem := weakKey(string(c.Account.SecretKey)); problem != "" && !c.SecretKeyGenerated {

@@ -78,7 +78,8 @@ func TestLoadDefaults(t *testing.T) {
 			RefreshReuseGrace:    10 * time.Second,
 			Registration:         account.RegistrationInstant,
 			PasswordMinLength:    8,
-			FrontendURL:          "http://localhost:8000",
+			FrontendURL:          "http://127.0.0.1:8000", // HOST and PORT's
+
 			RateLimitEnabled:     true,
 			ResetMailMinInterval: 60 * time.Second,
 			ResetMailsPerHour:    3,
@@ -100,6 +101,7 @@ func TestLoadDefaults(t *testing.T) {
 		AppEnv:             "development",
 		AutoMigrate:        true, // with SQLite
 		SecretKeyGenerated: true,
+		FrontendURLDerived: true,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)

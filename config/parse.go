@@ -154,6 +154,8 @@ func (l *loader) frontendURL(name string) string {
 	s := l.str(name)
 	u, err := url.Parse(s)
 	switch {
+	case s == "":
+		return "" // derived from HOST and PORT once they are read
 	case err != nil:
 		l.fail(name, fmt.Sprintf("%q is not a URL", s))
 	case u.User != nil:

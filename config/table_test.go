@@ -15,6 +15,7 @@ var notSettings = []string{
 	"SMTP.ConnectTimeout", "SMTP.SendTimeout", "SMTP.TLSConfig",
 	"Database.WrapDriver",
 	"Outbox.PollInterval", "Outbox.GiveUpAfter", "Outbox.MaxBackoff", "Outbox.DrainTimeout",
+	"FrontendURLDerived", // Load derives it after the rows, from HOST and PORT
 }
 
 // place is a field of a Config by its address and type: a struct and its first field share

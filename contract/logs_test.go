@@ -73,7 +73,7 @@ func TestLogMailer(t *testing.T) {
 	wantOK(t, forgot(t, env, "alice@example.com"))
 	env.Flush(t)
 
-	const base = "http://localhost:8000/reset-password#token="
+	base := env.App.Config.Account.FrontendURL + "/reset-password#token="
 	link := emailtest.ExtractLink(t, env.Logs(), base)
 	// The text handler writes the body's line breaks as \n, so the link runs on; the token is 43 long.
 	token := strings.TrimPrefix(link, base)

@@ -273,7 +273,7 @@ func TestResetPassword(t *testing.T) {
 			t.Errorf("mail 2: %q to %v", m.Parsed.Subject, m.To)
 		}
 		wantAlternative(t, m)
-		if _, found := emailtest.FindLink(m.Parsed.Text, "http://localhost:8000/reset-password"); found {
+		if _, found := emailtest.FindLink(m.Parsed.Text, env.App.Config.Account.FrontendURL+"/reset-password"); found {
 			t.Error("the changed mail carries a reset link")
 		}
 	})

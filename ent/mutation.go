@@ -7156,6 +7156,7 @@ type UserMutation struct {
 	addreset_mails_in_window   *int
 	last_changed_mail_at       *time.Time
 	email_verified             *bool
+	disabled                   *bool
 	clearedFields              map[string]struct{}
 	reset_tokens               map[int]struct{}
 	removedreset_tokens        map[int]struct{}
@@ -7783,6 +7784,42 @@ func (m *UserMutation) ResetEmailVerified() {
 	m.email_verified = nil
 }
 
+// SetDisabled sets the "disabled" field.
+func (m *UserMutation) SetDisabled(b bool) {
+	m.disabled = &b
+}
+
+// Disabled returns the value of the "disabled" field in the mutation.
+func (m *UserMutation) Disabled() (r bool, exists bool) {
+	v := m.disabled
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisabled returns the old "disabled" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldDisabled(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisabled is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisabled requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisabled: %w", err)
+	}
+	return oldValue.Disabled, nil
+}
+
+// ResetDisabled resets all changes to the "disabled" field.
+func (m *UserMutation) ResetDisabled() {
+	m.disabled = nil
+}
+
 // AddResetTokenIDs adds the "reset_tokens" edge to the PasswordResetToken entity by ids.
 func (m *UserMutation) AddResetTokenIDs(ids ...int) {
 	if m.reset_tokens == nil {
@@ -8033,7 +8070,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.username != nil {
 		fields = append(fields, user.FieldUsername)
 	}
@@ -8070,6 +8107,9 @@ func (m *UserMutation) Fields() []string {
 	if m.email_verified != nil {
 		fields = append(fields, user.FieldEmailVerified)
 	}
+	if m.disabled != nil {
+		fields = append(fields, user.FieldDisabled)
+	}
 	return fields
 }
 
@@ -8102,6 +8142,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.LastChangedMailAt()
 	case user.FieldEmailVerified:
 		return m.EmailVerified()
+	case user.FieldDisabled:
+		return m.Disabled()
 	}
 	return nil, false
 }
@@ -8135,6 +8177,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldLastChangedMailAt(ctx)
 	case user.FieldEmailVerified:
 		return m.OldEmailVerified(ctx)
+	case user.FieldDisabled:
+		return m.OldDisabled(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -8227,6 +8271,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetEmailVerified(v)
+		return nil
+	case user.FieldDisabled:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisabled(v)
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
@@ -8360,6 +8411,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldEmailVerified:
 		m.ResetEmailVerified()
+		return nil
+	case user.FieldDisabled:
+		m.ResetDisabled()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

@@ -70,8 +70,9 @@ func command(tb testing.TB, dir string, env map[string]string, args ...string) *
 // Process is a running server binary.
 type Process struct {
 	Cmd        *exec.Cmd
-	URL        string // from the start-up banner
-	MetricsURL string // the banner's metrics line: the private /metrics URL, or "off"
+	URL        string            // from the start-up banner
+	MetricsURL string            // the banner's metrics line: the private /metrics URL, or "off"
+	Banner     map[string]string // each banner line's first word, to its second
 	logs       *lockedBuffer
 	done       chan error
 }
@@ -97,16 +98,22 @@ func startServer(tb testing.TB, dir string, env map[string]string) *Process {
 	}
 	p := &Process{Cmd: cmd, logs: logs, done: make(chan error, 1)}
 	urls := make(chan [2]string, 1)
+	p.Banner = map[string]string{}
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		var listening string
+		sent := false
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
+			if len(f) >= 2 && !sent {
+				p.Banner[f[0]] = f[1] // written before urls is sent, read after it is received
+			}
 			switch {
 			case len(f) == 2 && f[0] == "listening":
 				listening = f[1]
-			case len(f) >= 2 && f[0] == "metrics": // the banner's last line
+			case len(f) >= 2 && f[0] == "metrics" && !sent: // the banner's last line
 				urls <- [2]string{listening, f[1]}
+				sent = true
 			}
 		}
 		io.Copy(io.Discard, stdout)

@@ -34,13 +34,13 @@ func TestHelp(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
-		for _, want := range []string{"serve", "createuser", "populate", "keys", "version"} {
+		for _, want := range []string{"serve", "createuser", "populate", "users", "keys", "version"} {
 			if !strings.Contains(string(out), want) {
 				t.Errorf("%v does not list %q:\n%s", args, want, out)
 			}
 		}
 	}
-	for _, sub := range []string{"serve", "createuser", "populate", "migrate"} {
+	for _, sub := range []string{"serve", "createuser", "populate", "migrate", "users"} {
 		out, err := command(t, t.TempDir(), nil, sub, "--help").CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "-env-file") {
 			t.Errorf("%s --help: err %v, output:\n%s", sub, err, out)

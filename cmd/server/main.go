@@ -47,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrate(ctx, args, getenv, stdout, stderr)
 	case "populate":
 		return populate(ctx, args, getenv, stdout, stderr)
+	case "users":
+		return users(ctx, args, getenv, stdin, stdout, stderr)
 	case "keys":
 		return keys(args, stdout, stderr)
 	case "version":
@@ -72,6 +74,7 @@ Commands:
   createuser  create an account (--email, --username; password asked on the terminal)
   migrate     apply (up) or list (status) the database migrations
   populate    create sample accounts for development
+  users       list, disable, enable or delete accounts (list [--search S], disable EMAIL, …)
   keys        write a new EdDSA or ES256 signing key (generate --out FILE), or add one to rotate
   version     print the version
   help        print this help

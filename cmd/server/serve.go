@@ -28,16 +28,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	// Listening first: with PORT=0 only the open port tells the FRONTEND_URL derived from it.
+	ln, err := net.Listen("tcp", cfg.Addr())
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
+	}
+	cfg.Listening(ln.Addr().(*net.TCPAddr).Port)
 	for _, w := range cfg.Warnings() {
 		log.Warn(w)
 	}
 	log.Debug("settings", "config", cfg)
-
 	a, err := app.New(ctx, cfg, log, app.Options{})
 	if err != nil {
+		ln.Close()
 		return err
 	}
-	servers, listeners, err := listen(cfg, a, log)
+	servers, listeners, err := listen(cfg, a, ln, log)
 	if err != nil {
 		a.Close()
 		return err
@@ -90,12 +96,9 @@ func stop(servers []*http.Server, stopWorkers func(), workers *sync.WaitGroup, a
 	}
 }
 
-// listen opens the public listener and, with METRICS_ADDR, the private one, each with its server.
-func listen(cfg *config.Config, a *app.App, log *slog.Logger) ([]*http.Server, []net.Listener, error) {
-	ln, err := net.Listen("tcp", cfg.Addr())
-	if err != nil {
-		return nil, nil, fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
-	}
+// listen makes the server of the public listener ln and, with METRICS_ADDR, opens the private
+// one with its server.
+func listen(cfg *config.Config, a *app.App, ln net.Listener, log *slog.Logger) ([]*http.Server, []net.Listener, error) {
 	errorLog := slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	servers := []*http.Server{{
 		Handler:           a.Handler,
@@ -150,7 +153,11 @@ func printBanner(w io.Writer, cfg *config.Config, addr, metricsAddr string) {
 	if metricsAddr != "" {
 		metrics = "http://" + metricsAddr + "/metrics"
 	}
-	base := "http://" + addr
+	listening := "http://" + addr
+	base := listening
+	if cfg.FrontendURLDerived {
+		base = cfg.Account.FrontendURL // the same origin as the links, localhost for a wildcard HOST
+	}
 	playground := "off (PLAYGROUND_ENABLED=false)"
 	if cfg.HTTP.Playground {
 		playground = base + "/playground"
@@ -164,7 +171,7 @@ func printBanner(w io.Writer, cfg *config.Config, addr, metricsAddr string) {
   playground  %s
   tokens      %s
   metrics     %s
-`, cfg.AppName, version(), base, databaseLabel(cfg.Database.URL.Raw), mail, base, base, playground, tokensLabel(cfg, base), metrics)
+`, cfg.AppName, version(), listening, databaseLabel(cfg.Database.URL.Raw), mail, base, base, playground, tokensLabel(cfg, base), metrics)
 }
 
 // tokensLabel says how access tokens are signed and, for EdDSA and ES256, where the keys are.

@@ -317,6 +317,7 @@ var (
 		{Name: "reset_mails_in_window", Type: field.TypeInt, Default: 0},
 		{Name: "last_changed_mail_at", Type: field.TypeTime, Nullable: true},
 		{Name: "email_verified", Type: field.TypeBool, Default: false},
+		{Name: "disabled", Type: field.TypeBool, Default: false},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{

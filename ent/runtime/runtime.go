@@ -463,6 +463,10 @@ func init() {
 	userDescEmailVerified := userFields[11].Descriptor()
 	// user.DefaultEmailVerified holds the default value on creation for the email_verified field.
 	user.DefaultEmailVerified = userDescEmailVerified.Default.(bool)
+	// userDescDisabled is the schema descriptor for disabled field.
+	userDescDisabled := userFields[12].Descriptor()
+	// user.DefaultDisabled holds the default value on creation for the disabled field.
+	user.DefaultDisabled = userDescDisabled.Default.(bool)
 }
 
 const (

@@ -40,6 +40,8 @@ func (User) Fields() []ent.Field {
 		// True once the owner has shown they read mail at this address (a verification link or
 		// a completed password reset).
 		field.Bool("email_verified").Default(false),
+		// Set by an operator (server users disable): no sign-in, refresh or mail until enabled.
+		field.Bool("disabled").Default(false),
 	}
 }
 

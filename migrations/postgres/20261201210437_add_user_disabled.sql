@@ -1,0 +1,2 @@
+-- Modify "users" table
+ALTER TABLE "users" ADD COLUMN "disabled" boolean NOT NULL DEFAULT false;
