@@ -79,7 +79,7 @@ func Load(getenv func(string) string, dotenvPath string) (*Config, error) {
 	for _, s := range settings {
 		s.to(c).load(l, s.Name)
 	}
-	c.deriveFrontendURL()
+	c.deriveFrontendURL(l)
 	c.checkProduction(l)
 	if err := errors.Join(l.errs...); err != nil {
 		return nil, err
@@ -156,9 +156,6 @@ func (c *Config) Warnings() []string {
 		w = append(w, "SECRET_KEY is not set: a random key was generated, "+c.secretKeyKeeps()+" will not survive a restart")
 	}
 	if w2 := c.signingKeysFileWarning(); w2 != "" {
-		w = append(w, w2)
-	}
-	if w2 := c.wildcardWarning(); w2 != "" {
 		w = append(w, w2)
 	}
 	if problem := weakKey(string(c.Account.SecretKey)); problem != "" && !c.SecretKeyGenerated {

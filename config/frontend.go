@@ -9,13 +9,20 @@ import (
 
 // deriveFrontendURL fills an unset FRONTEND_URL with the address the server listens on, so that
 // the banner, the mailed links and the pages name one origin: a session opened on
-// http://localhost:8000 is not one opened on http://127.0.0.1:8000.
-func (c *Config) deriveFrontendURL() {
+// http://localhost:8000 is not one opened on http://127.0.0.1:8000. Where that address is not
+// the one people open, in production or on a wildcard HOST, FRONTEND_URL must be set.
+func (c *Config) deriveFrontendURL(l *loader) {
 	if c.Account.FrontendURL != "" {
 		return
 	}
 	c.FrontendURLDerived = true
 	c.Account.FrontendURL = ListenURL(c.HTTP.Host, c.HTTP.Port)
+	switch {
+	case c.Production():
+		l.fail("FRONTEND_URL", "must be set when APP_ENV=production: it is the address in every mailed link, which people open from elsewhere")
+	case wildcardHost(c.HTTP.Host):
+		l.fail("FRONTEND_URL", "must be set when HOST listens on every interface ("+c.HTTP.Host+"): set it to the address people open, which the links in mails name")
+	}
 }
 
 // Listening tells the settings the port the server opened, which PORT=0 leaves to the system:
@@ -39,14 +46,4 @@ func ListenURL(host string, port int) string {
 func wildcardHost(host string) bool {
 	a, err := netip.ParseAddr(strings.Trim(host, "[]"))
 	return host == "" || err == nil && a.IsUnspecified()
-}
-
-// wildcardWarning is said at start-up when links point at localhost because HOST listens on
-// every interface and FRONTEND_URL is not set.
-func (c *Config) wildcardWarning() string {
-	if !c.FrontendURLDerived || !wildcardHost(c.HTTP.Host) {
-		return ""
-	}
-	return "HOST " + c.HTTP.Host + " listens on every interface but FRONTEND_URL is not set: links in mails point at " +
-		c.Account.FrontendURL + ", which only works on this machine; set FRONTEND_URL to the address people open"
 }

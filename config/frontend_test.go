@@ -1,9 +1,10 @@
 package config_test
 
 import (
-	"slices"
 	"strings"
 	"testing"
+
+	"latchkey/config"
 )
 
 // TestFrontendURLFromHostAndPort: without FRONTEND_URL the links name the address the server
@@ -17,10 +18,7 @@ func TestFrontendURLFromHostAndPort(t *testing.T) {
 		"HostAndPort":    {map[string]string{"HOST": "accounts.internal", "PORT": "9000"}, "http://accounts.internal:9000"},
 		"IPv6":           {map[string]string{"HOST": "::1", "PORT": "8001"}, "http://[::1]:8001"},
 		"IPv6Zone":       {map[string]string{"HOST": "fe80::1%eth0"}, "http://[fe80::1%25eth0]:8000"},
-		"WildcardIPv4":   {map[string]string{"HOST": "0.0.0.0"}, "http://localhost:8000"},
-		"WildcardIPv6":   {map[string]string{"HOST": "::", "PORT": "8080"}, "http://localhost:8080"},
 		"ExplicitWins":   {map[string]string{"HOST": "0.0.0.0", "FRONTEND_URL": "https://accounts.example.com/"}, "https://accounts.example.com"},
-		"ProductionSame": {map[string]string{"APP_ENV": "production", "SECRET_KEY": testKey, "MAIL_SERVER": "smtp.example.com"}, "http://127.0.0.1:8000"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := mustLoad(t, tt.vars)
@@ -49,18 +47,27 @@ func TestFrontendURLFollowsOpenedPort(t *testing.T) {
 	}
 }
 
-// TestWildcardHostWarns: links to localhost work only on the server's machine, which an
-// operator listening on every interface should be told.
-func TestWildcardHostWarns(t *testing.T) {
-	hasWarning := func(vars map[string]string) bool {
-		return slices.ContainsFunc(mustLoad(t, vars).Warnings(), func(w string) bool {
-			return strings.Contains(w, "FRONTEND_URL is not set: links in mails point at http://localhost:8000")
+// TestFrontendURLRequiredWhereTheListenAddressIsNotTheSite: in production, and on a wildcard
+// HOST (no browser opens 0.0.0.0), the address the server listens on is not what people open,
+// so links would point nowhere useful: the server refuses to start.
+func TestFrontendURLRequiredWhereTheListenAddressIsNotTheSite(t *testing.T) {
+	prod := map[string]string{"APP_ENV": "production", "SECRET_KEY": testKey, "MAIL_SERVER": "smtp.example.com"}
+	for name, vars := range map[string]map[string]string{
+		"Production":   prod,
+		"WildcardIPv4": {"HOST": "0.0.0.0"},
+		"WildcardIPv6": {"HOST": "::", "PORT": "8080"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := loadErr(t, vars); !strings.Contains(got, "FRONTEND_URL: must be set") {
+				t.Errorf("error = %q, want FRONTEND_URL required", got)
+			}
+			vars["FRONTEND_URL"] = "https://accounts.example.com"
+			if c := mustLoad(t, vars); c.Account.FrontendURL != "https://accounts.example.com" {
+				t.Errorf("FrontendURL = %q", c.Account.FrontendURL)
+			}
 		})
 	}
-	if !hasWarning(map[string]string{"HOST": "0.0.0.0"}) || !hasWarning(map[string]string{"HOST": "::"}) {
-		t.Error("no warning for a wildcard HOST without FRONTEND_URL")
-	}
-	if hasWarning(nil) || hasWarning(map[string]string{"HOST": "0.0.0.0", "FRONTEND_URL": "https://accounts.example.com"}) {
-		t.Error("a warning without a wildcard HOST, or with FRONTEND_URL set")
+	if got := config.ListenURL("0.0.0.0", 8000); got != "http://localhost:8000" {
+		t.Errorf("ListenURL(0.0.0.0) = %q", got)
 	}
 }

@@ -30,7 +30,7 @@ func TestWeakSecretKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			prod := map[string]string{"APP_ENV": "production", "SECRET_KEY": tt.key, "MAIL_SERVER": "smtp.example.com"}
+			prod := map[string]string{"APP_ENV": "production", "FRONTEND_URL": "https://accounts.example.com", "SECRET_KEY": tt.key, "MAIL_SERVER": "smtp.example.com"}
 			if tt.want == "" {
 				mustLoad(t, prod)
 				for _, w := range mustLoad(t, map[string]string{"SECRET_KEY": tt.key}).Warnings() {
@@ -55,7 +55,7 @@ func TestWeakSecretKey(t *testing.T) {
 	}
 	t.Run("ErrShortKeyEveryEnv", func(t *testing.T) {
 		for _, appEnv := range []string{"development", "test", "production"} {
-			got := loadErr(t, map[string]string{"APP_ENV": appEnv, "SECRET_KEY": "0123456789", "MAIL_SERVER": "smtp.example.com"})
+			got := loadErr(t, map[string]string{"APP_ENV": appEnv, "SECRET_KEY": "0123456789", "MAIL_SERVER": "smtp.example.com", "FRONTEND_URL": "https://accounts.example.com"})
 			if got != "SECRET_KEY: must be at least 32 bytes (got 10)" {
 				t.Errorf("APP_ENV=%s: error = %q, want the length problem alone", appEnv, got)
 			}

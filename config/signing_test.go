@@ -125,7 +125,7 @@ func TestSigningKeys(t *testing.T) {
 // throttles whatever signs access tokens, so production still needs a good one.
 func TestSecretKeyStillNeededWithSigningKeys(t *testing.T) {
 	edFile, _ := writeKeys(t, keyset.EdDSA, 1)
-	prod := map[string]string{"APP_ENV": "production", "MAIL_SERVER": "smtp.example.com", "ALGORITHM": "EdDSA", "SIGNING_KEYS_FILE": edFile}
+	prod := map[string]string{"APP_ENV": "production", "FRONTEND_URL": "https://accounts.example.com", "MAIL_SERVER": "smtp.example.com", "ALGORITHM": "EdDSA", "SIGNING_KEYS_FILE": edFile}
 	if got := loadErr(t, prod); !strings.Contains(got, "SECRET_KEY: must be set when APP_ENV=production, or every restart invalidates device tokens and login throttle records") {
 		t.Errorf("error = %q", got)
 	}

@@ -143,7 +143,7 @@ func TestSecretsNeverShown(t *testing.T) {
 func TestLoadProduction(t *testing.T) {
 	t.Run("ErrMissingKeyAndMailServer", func(t *testing.T) {
 		got := loadErr(t, map[string]string{"APP_ENV": "production"})
-		for _, want := range []string{"SECRET_KEY: must be set when APP_ENV=production", "MAIL_SERVER: must be set when APP_ENV=production"} {
+		for _, want := range []string{"SECRET_KEY: must be set when APP_ENV=production", "MAIL_SERVER: must be set when APP_ENV=production", "FRONTEND_URL: must be set when APP_ENV=production"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("error %q does not contain %q", got, want)
 			}
@@ -155,7 +155,7 @@ func TestLoadProduction(t *testing.T) {
 		}
 	})
 	t.Run("OK", func(t *testing.T) {
-		c := mustLoad(t, map[string]string{"APP_ENV": "Production", "SECRET_KEY": testKey, "MAIL_SERVER": "smtp.example.com"})
+		c := mustLoad(t, map[string]string{"APP_ENV": "Production", "SECRET_KEY": testKey, "MAIL_SERVER": "smtp.example.com", "FRONTEND_URL": "https://accounts.example.com"})
 		if !c.Production() {
 			t.Errorf("Production() = false for APP_ENV=%q", c.AppEnv)
 		}

@@ -48,7 +48,7 @@ var settings = []setting{
 		func(c *Config) field { return boolean(&c.SMTP.UseTLS) }},
 	{Variable{Name: "MAIL_USE_SSL", Default: "false", Meaning: "implicit TLS (port 465)"},
 		func(c *Config) field { return boolean(&c.SMTP.UseSSL) }},
-	{Variable{Name: "FRONTEND_URL", Meaning: "base of links in emails and issuer of access tokens; never taken from a request; unset: http://HOST:PORT, the address the server listens on (localhost for a wildcard HOST such as 0.0.0.0 or ::, with a warning; the port opened for PORT=0)"},
+	{Variable{Name: "FRONTEND_URL", Meaning: "base of links in emails and issuer of access tokens; never taken from a request; unset: http://HOST:PORT, the address the server listens on (the port opened for PORT=0); required with APP_ENV=production or a wildcard HOST such as 0.0.0.0 or ::"},
 		func(c *Config) field { return textWith(&c.Account.FrontendURL, (*loader).frontendURL) }},
 	{Variable{Name: "DATABASE_URL", Default: "sqlite:blog.db", Meaning: "sqlite:PATH or postgres://…"},
 		func(c *Config) field { return databaseURL(&c.Database.URL) }},

@@ -72,7 +72,7 @@ func TestVariables(t *testing.T) {
 }
 
 func TestWarnings(t *testing.T) {
-	prod := map[string]string{"APP_ENV": "production", "SECRET_KEY": testKey, "MAIL_SERVER": "smtp.example.com"}
+	prod := map[string]string{"APP_ENV": "production", "FRONTEND_URL": "https://accounts.example.com", "SECRET_KEY": testKey, "MAIL_SERVER": "smtp.example.com"}
 	with := func(base map[string]string, kv ...string) map[string]string {
 		m := map[string]string{}
 		for k, v := range base {
@@ -98,7 +98,7 @@ func TestWarnings(t *testing.T) {
 		{"NoEncryption", with(prod, "MAIL_USE_TLS", "off", "FRONTEND_URL", "https://example.com"), []string{
 			"MAIL_USE_TLS and MAIL_USE_SSL are both false: mails and SMTP credentials travel unencrypted",
 		}},
-		{"ProductionHTTP", with(prod, "RATE_LIMIT_ENABLED", "false"), []string{
+		{"ProductionHTTP", with(prod, "FRONTEND_URL", "http://accounts.example.com", "RATE_LIMIT_ENABLED", "false"), []string{
 			"FRONTEND_URL is http in production: reset links travel unencrypted",
 			"RATE_LIMIT_ENABLED is false in production: login and reset can be flooded",
 		}},
@@ -107,7 +107,7 @@ func TestWarnings(t *testing.T) {
 		}},
 		{"MetricsLocalhostQuiet", with(prod, "FRONTEND_URL", "https://example.com", "METRICS_ADDR", "localhost:9464"), nil},
 		{"ProductionHTTPSQuiet", with(prod, "FRONTEND_URL", "https://example.com"), nil},
-		{"DevelopmentHTTPQuiet", with(prod, "APP_ENV", "development"), nil},
+		{"DevelopmentHTTPQuiet", with(prod, "APP_ENV", "development", "FRONTEND_URL", "http://localhost:8000"), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
