@@ -153,6 +153,7 @@ func TestPopulate(t *testing.T) {
 	}
 	env["APP_ENV"] = "production"
 	env["MAIL_SERVER"] = "mail.example.com"
+	env["FRONTEND_URL"] = "https://accounts.example.com"
 	out, err = command(t, dir, env, "populate").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "refused") {
 		t.Errorf("populate ran in production: %v\n%s", err, out)
