@@ -1,4 +1,16 @@
 package email
 
-// HumanDuration exposes humanDuration to the external tests.
-var HumanDuration = humanDuration
+import (
+	"time"
+
+	"latchkey/locale"
+)
+
+// HumanDuration exposes humanDuration, in English, to the external tests.
+func HumanDuration(d time.Duration) string {
+	s, err := humanDuration(locale.For("en"), d)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
