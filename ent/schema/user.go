@@ -40,6 +40,8 @@ func (User) Fields() []ent.Field {
 		// True once the owner has shown they read mail at this address (a verification link or
 		// a completed password reset).
 		field.Bool("email_verified").Default(false),
+		// The BCP 47 tag of the language of the account's mail, one the locale package supports.
+		field.String("locale").Default("en").NotEmpty().MaxLen(35),
 	}
 }
 

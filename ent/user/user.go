@@ -39,6 +39,8 @@ const (
 	FieldLastChangedMailAt = "last_changed_mail_at"
 	// FieldEmailVerified holds the string denoting the email_verified field in the database.
 	FieldEmailVerified = "email_verified"
+	// FieldLocale holds the string denoting the locale field in the database.
+	FieldLocale = "locale"
 	// EdgeResetTokens holds the string denoting the reset_tokens edge name in mutations.
 	EdgeResetTokens = "reset_tokens"
 	// EdgeVerificationTokens holds the string denoting the verification_tokens edge name in mutations.
@@ -94,6 +96,7 @@ var Columns = []string{
 	FieldResetMailsInWindow,
 	FieldLastChangedMailAt,
 	FieldEmailVerified,
+	FieldLocale,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -137,6 +140,10 @@ var (
 	ResetMailsInWindowValidator func(int) error
 	// DefaultEmailVerified holds the default value on creation for the "email_verified" field.
 	DefaultEmailVerified bool
+	// DefaultLocale holds the default value on creation for the "locale" field.
+	DefaultLocale string
+	// LocaleValidator is a validator for the "locale" field. It is called by the builders before save.
+	LocaleValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the User queries.
@@ -205,6 +212,11 @@ func ByLastChangedMailAt(opts ...sql.OrderTermOption) OrderOption {
 // ByEmailVerified orders the results by the email_verified field.
 func ByEmailVerified(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEmailVerified, opts...).ToFunc()
+}
+
+// ByLocale orders the results by the locale field.
+func ByLocale(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLocale, opts...).ToFunc()
 }
 
 // ByResetTokensCount orders the results by reset_tokens count.
