@@ -15,6 +15,8 @@ import {
 // The address's verification block and the session list keep to their own modules.
 import "./account-verify.js";
 import "./account-sessions.js";
+import "./account-locale.js";
+import { t } from "./i18n.js";
 
 const ME = "query Me { me { id username email createdAt } }";
 const CHANGE = `mutation ChangePassword($input: ChangePasswordInput!) {
@@ -69,7 +71,7 @@ bindForm(changeForm, {
     saveSession(data.changePassword.session);
     changeForm.reset();
     showUser(data.changePassword.session.user);
-    showText(changeMessage, data.changePassword.message || "Your password has been changed.");
+    showText(changeMessage, data.changePassword.message || t("js.password_changed"));
   },
 });
 

@@ -1,8 +1,9 @@
 import { bindForm, byId, checkNewPassword, errorText, gql, showText } from "./app.js";
+import { t } from "./i18n.js";
 
 const SIGN_UP = "mutation SignUp($input: RegisterInput!) { signUp(input: $input) { message } }";
 // The answer is the same whether or not the address has an account; so is what the page shows.
-const GENERIC = "Check your inbox to finish creating your account.";
+const GENERIC = t("js.signup_sent");
 
 const form = byId("register-form");
 const sent = byId("signup-sent");
