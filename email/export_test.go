@@ -14,3 +14,6 @@ func HumanDuration(d time.Duration) string {
 	}
 	return s
 }
+
+// MailNames lists every mail, for the test that renders them all.
+var MailNames = mailNames

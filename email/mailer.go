@@ -30,8 +30,8 @@ const (
 	mailEmailChanged    = "email_changed"
 )
 
-// MailNames lists every mail, for the tests that render them all.
-var MailNames = []string{mailReset, mailChanged, mailSignUp, mailSignUpNotice, mailVerify,
+// mailNames lists every mail.
+var mailNames = []string{mailReset, mailChanged, mailSignUp, mailSignUpNotice, mailVerify,
 	mailChangeLink, mailChangeTaken, mailChangeRequested, mailEmailChanged}
 
 // mailTemplate is one email's parsed templates in one language.
@@ -64,7 +64,7 @@ func NewMailer(t Transport, appName string) (*Mailer, error) {
 			return nil, fmt.Errorf("email: parse layout: %w", err)
 		}
 		m.mails[lang] = map[string]mailTemplate{}
-		for _, name := range MailNames {
+		for _, name := range mailNames {
 			if m.mails[lang][name], err = parseMail(layout, p, name); err != nil {
 				return nil, err
 			}

@@ -57,7 +57,9 @@ func load() error {
 	if err != nil {
 		return err
 	}
-	sort.Slice(list, func(i, j int) bool { return list[i] == Default+".json" || list[j] != Default+".json" && list[i] < list[j] })
+	sort.Slice(list, func(i, j int) bool {
+		return list[i] == Default+".json" || list[j] != Default+".json" && list[i] < list[j]
+	})
 	for _, file := range list {
 		name := strings.TrimSuffix(file, ".json")
 		tag, err := language.Parse(name)
@@ -108,6 +110,13 @@ func Languages() []string { return slices.Clone(names) }
 // Match returns the supported language that best fits an Accept-Language header, else Default.
 func Match(acceptLanguage string) string {
 	wanted, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil {
+		// One unknown or malformed entry fails the whole header: match on the others.
+		wanted, _, err = language.ParseAcceptLanguage(strings.Join(slices.DeleteFunc(strings.Split(acceptLanguage, ","), func(entry string) bool {
+			_, _, err := language.ParseAcceptLanguage(entry)
+			return err != nil
+		}), ","))
+	}
 	if err != nil || len(wanted) == 0 {
 		return Default
 	}
