@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"latchkey/account"
-	"latchkey/locale"
 	"latchkey/graph"
+	"latchkey/locale"
 )
 
 // requestID gives every request an id, echoed in X-Request-Id and carried by its log lines.

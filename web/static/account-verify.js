@@ -32,8 +32,8 @@ send.addEventListener("click", async () => {
   showText(sendError, "");
   showText(message, "");
   try {
-    const data = await gql(SEND, {}, { auth: true });
-    showText(message, data.sendVerificationEmail.message);
+    await gql(SEND, {}, { auth: true });
+    showText(message, t("js.verification_sent"));
     setTimeout(() => (send.disabled = false), resendAfter * 1000);
   } catch (err) {
     showText(sendError, errorText(err));

@@ -24,11 +24,11 @@ function waitToResend() {
   if (resendAfter > 0) waitTimer = setTimeout(() => (resend.disabled = false), resendAfter * 1000);
 }
 
-function showSent(text, email) {
+function showSent(email) {
   form.hidden = true;
   sent.hidden = false;
   byId("signup-email").textContent = email;
-  showText(message, text || GENERIC);
+  showText(message, GENERIC);
   showText(resendError, "");
   message.focus();
   waitToResend();
@@ -40,9 +40,9 @@ bindForm(form, {
   async onSubmit({ username, email, password }) {
     checkNewPassword(form, "password", password);
     const input = { username, email, password };
-    const data = await gql(SIGN_UP, { input });
+    await gql(SIGN_UP, { input });
     last = input;
-    showSent(data.signUp.message, email);
+    showSent(email);
   },
 });
 
@@ -51,8 +51,8 @@ resend.addEventListener("click", async () => {
   resend.disabled = true;
   showText(resendError, "");
   try {
-    const data = await gql(SIGN_UP, { input: last });
-    showSent(data.signUp.message, last.email);
+    await gql(SIGN_UP, { input: last });
+    showSent(last.email);
   } catch (err) {
     showText(resendError, errorText(err));
     resend.disabled = false;
