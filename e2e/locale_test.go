@@ -47,7 +47,8 @@ func (tb *tab) showMail(m emailtest.Received, token string) {
 
 // TestGermanPages: a browser set to German gets every page, and the messages its scripts show,
 // in German, with no axe violation; a sign-up from it gets a German mail and a German account,
-// whose later mail is German too; the account page's language field changes the language.
+// whose later mail is German too; an API message is shown in German; the account page's
+// language field changes the language.
 func TestGermanPages(t *testing.T) {
 	env := startServer(t, apptest.Setup{Env: map[string]string{"REGISTRATION": "verified"}})
 	now := time.Now().UTC()
@@ -105,6 +106,13 @@ func TestGermanPages(t *testing.T) {
 	tb.waitFor("the language field to show the account's", func() bool { return tb.eval(`document.getElementById("locale").value`) == "de" })
 	tb.wantGerman("account", "Ihr Konto")
 	tb.shoot("de-account-desktop")
+
+	// An API message, which is English, is shown in the page's language.
+	tb.fill("current-password", "not kim's password")
+	tb.fill("new-password", "kim's new long password")
+	tb.fill("confirm-password", "kim's new long password")
+	tb.click("change-submit")
+	tb.wantText("change-form", "Das aktuelle Passwort ist falsch")
 
 	// The account's later mail is German, whatever language the request that causes it asks in.
 	if r := env.Query(t, "", apptest.ForgotMutation, map[string]any{"e": "kim@example.com"}); len(r.Errors) > 0 {

@@ -92,6 +92,20 @@ func TestScriptMessages(t *testing.T) {
 	}
 }
 
+// TestServerMessages: a catalogue's translation of an API message is keyed by the message
+// itself, as the server sends it, so the English catalogue must repeat it word for word.
+func TestServerMessages(t *testing.T) {
+	n := 0
+	for key, value := range locale.For(locale.Default).Raw("js.api:") {
+		if n++; value != strings.TrimPrefix(key, "js.api:") {
+			t.Errorf("%q is %q: the English must be the message itself", key, value)
+		}
+	}
+	if n == 0 {
+		t.Error("no API message in the catalogue")
+	}
+}
+
 // TestScriptMessagesBlock: each page hands its scripts its language's messages as JSON.
 func TestScriptMessagesBlock(t *testing.T) {
 	res := serve(t, newHandler(t), http.MethodGet, "/login", http.Header{"Accept-Language": {"de"}})

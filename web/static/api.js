@@ -1,6 +1,6 @@
 // The one way the pages reach the server: a GraphQL operation posted to /graphql. It knows nothing
 // of sessions; app.js adds the access token and session.js renews it.
-import { t } from "./i18n.js";
+import { serverText, t } from "./i18n.js";
 
 const REQUEST_TIMEOUT_MS = 15000;
 
@@ -46,7 +46,7 @@ export async function post(query, variables = {}, { token = null, timeoutMs = RE
     const ext = first.extensions || {};
     throw new GqlError({
       code: ext.code || "INTERNAL_SERVER_ERROR",
-      message: first.message || "",
+      message: serverText(first.message || ""),
       field: lastSegment(ext.field),
       retryAfter: toSeconds(ext.retryAfter) ?? toSeconds(response.headers.get("Retry-After")),
     });

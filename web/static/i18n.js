@@ -15,3 +15,10 @@ export function t(key, ...args) {
   if (typeof text === "object") text = text[plurals.select(args[0])] ?? text.other;
   return text.replace(/%\[(\d+)\][sd]/g, (_, n) => String(args[n - 1]));
 }
+
+// serverText says one of the API's messages, which are the contract's English, in the page's
+// language when the catalogue has it (key "js.api:" and the English), else as it came.
+export function serverText(message) {
+  const own = messages["js.api:" + message];
+  return typeof own === "string" ? own : message;
+}
