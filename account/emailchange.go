@@ -77,6 +77,7 @@ func (s *Service) writeEmailChange(ctx context.Context, tx *ent.Tx, u *ent.User,
 		SetUserID(u.ID).
 		SetRecipient(newEmail).
 		SetUsername(u.Username).
+		SetLocale(u.Locale).
 		SetRequestedAt(now).
 		SetNextAttemptAt(now).
 		Save(ctx)

@@ -13,16 +13,16 @@ import (
 // EmailChangeMailer sends the mails of an address change; the email package satisfies it.
 type EmailChangeMailer interface {
 	// SendEmailChangeLink mails the new address the link that confirms the change, valid for validFor.
-	SendEmailChangeLink(ctx context.Context, to, username, link string, validFor time.Duration) error
+	SendEmailChangeLink(ctx context.Context, lang, to, username, link string, validFor time.Duration) error
 	// SendEmailChangeTaken tells an address that already has an account, whose name is username,
 	// that another account asked to move to it, with links to sign in and to reset the password.
-	SendEmailChangeTaken(ctx context.Context, to, username, signInLink, resetLink string) error
+	SendEmailChangeTaken(ctx context.Context, lang, to, username, signInLink, resetLink string) error
 	// SendEmailChangeRequested tells the current address that a move to newEmail was asked for,
 	// to happen if the link sent there is used within validFor, with links to reset the password
 	// (which cancels the change) and to the account page.
-	SendEmailChangeRequested(ctx context.Context, to, username, newEmail, resetLink, accountLink string, validFor time.Duration) error
+	SendEmailChangeRequested(ctx context.Context, lang, to, username, newEmail, resetLink, accountLink string, validFor time.Duration) error
 	// SendEmailChanged tells the old address that the account moved to newEmail at at.
-	SendEmailChanged(ctx context.Context, to, username, newEmail string, at time.Time) error
+	SendEmailChanged(ctx context.Context, lang, to, username, newEmail string, at time.Time) error
 }
 
 func (s *Service) confirmLink(token string) string {
@@ -51,7 +51,7 @@ func (s *Service) deliverEmailChange(ctx context.Context, m *ent.OutboxMail) err
 		return err
 	}
 	if owner != nil {
-		return s.mailer.SendEmailChangeTaken(ctx, owner.Email, owner.Username, s.pageLink("/login"), s.pageLink("/forgot-password"))
+		return s.mailer.SendEmailChangeTaken(ctx, owner.Locale, owner.Email, owner.Username, s.pageLink("/login"), s.pageLink("/forgot-password"))
 	}
 	token, hash := NewResetToken()
 	n, err := s.db.EmailChange.Update().
@@ -65,7 +65,7 @@ func (s *Service) deliverEmailChange(ctx context.Context, m *ent.OutboxMail) err
 	if n != 1 {
 		return nil // replaced by a newer request meanwhile
 	}
-	return s.mailer.SendEmailChangeLink(ctx, m.Recipient, u.Username, s.confirmLink(token), s.cfg.VerificationTokenTTL)
+	return s.mailer.SendEmailChangeLink(ctx, u.Locale, m.Recipient, u.Username, s.confirmLink(token), s.cfg.VerificationTokenTTL)
 }
 
 // pendingChange returns m's account and its pending change, or a nil change when m is void.
@@ -152,12 +152,12 @@ func (s *Service) deliverChangeNotice(ctx context.Context, m *ent.OutboxMail) er
 	if ok, err := s.admitAddressChange(ctx, m); !ok || err != nil {
 		return err
 	}
-	return s.mailer.SendEmailChangeRequested(ctx, u.Email, u.Username, m.NewEmail,
+	return s.mailer.SendEmailChangeRequested(ctx, u.Locale, u.Email, u.Username, m.NewEmail,
 		s.pageLink("/forgot-password"), s.pageLink("/account"), s.cfg.VerificationTokenTTL)
 }
 
 // sendEmailChanged tells the old address that the account moved. It is not limited: each one
 // follows a confirmation, which needed a link that was.
 func (s *Service) sendEmailChanged(ctx context.Context, m *ent.OutboxMail) error {
-	return s.mailer.SendEmailChanged(ctx, m.Recipient, m.Username, m.NewEmail, m.RequestedAt.UTC())
+	return s.mailer.SendEmailChanged(ctx, m.Locale, m.Recipient, m.Username, m.NewEmail, m.RequestedAt.UTC())
 }

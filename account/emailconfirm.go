@@ -100,6 +100,7 @@ func (s *Service) applyEmailChange(ctx context.Context, tx *ent.Tx, tokenHash st
 		SetUserID(u.ID).
 		SetRecipient(u.Email).
 		SetUsername(u.Username).
+		SetLocale(u.Locale).
 		SetNewEmail(c.NewEmail).
 		SetRequestedAt(now).
 		SetNextAttemptAt(now).

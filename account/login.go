@@ -9,6 +9,7 @@ import (
 
 	"latchkey/ent"
 	"latchkey/ent/user"
+	"latchkey/locale"
 )
 
 // CreateUser creates an account without signing it in: Register's work, minus the rate limit,
@@ -41,7 +42,8 @@ func (s *Service) CreateUser(ctx context.Context, username, email, password stri
 		} else if taken {
 			return errUsernameTaken
 		}
-		created, err = tx.User.Create().SetUsername(username).SetEmail(email).SetPasswordHash(hash).Save(ctx)
+		created, err = tx.User.Create().SetUsername(username).SetEmail(email).SetPasswordHash(hash).
+			SetLocale(locale.FromContext(ctx)).Save(ctx)
 		if ent.IsConstraintError(err) {
 			return takenBy(err)
 		}

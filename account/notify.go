@@ -53,6 +53,7 @@ func (s *Service) queuePasswordNotice(ctx context.Context, tx *ent.Tx, u *ent.Us
 		SetUserID(u.ID).
 		SetRecipient(u.Email).
 		SetUsername(u.Username).
+		SetLocale(u.Locale).
 		SetRequestedAt(now).
 		SetLastChangeAt(now).
 		SetNillablePreviousNoticeAt(u.LastChangedMailAt).
@@ -70,5 +71,5 @@ func (s *Service) sendPasswordNotice(ctx context.Context, m *ent.OutboxMail) err
 	if m.PreviousNoticeAt != nil {
 		since = *m.PreviousNoticeAt
 	}
-	return s.mailer.SendPasswordChanged(ctx, m.Recipient, m.Username, last.UTC(), m.ChangeCount, since.UTC())
+	return s.mailer.SendPasswordChanged(ctx, m.Locale, m.Recipient, m.Username, last.UTC(), m.ChangeCount, since.UTC())
 }

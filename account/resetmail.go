@@ -188,5 +188,5 @@ func (s *Service) deliverReset(ctx context.Context, m *ent.OutboxMail) error {
 	if accepting {
 		s.acceptedReset(u, m, next)
 	}
-	return s.mailer.SendPasswordReset(ctx, u.Email, u.Username, s.resetLink(token), s.cfg.ResetTokenTTL)
+	return s.mailer.SendPasswordReset(ctx, u.Locale, u.Email, u.Username, s.resetLink(token), s.cfg.ResetTokenTTL)
 }

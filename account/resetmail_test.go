@@ -208,9 +208,9 @@ type blockingMailer struct {
 	release chan struct{}
 }
 
-func (m *blockingMailer) SendPasswordReset(ctx context.Context, to, username, link string, validFor time.Duration) error {
+func (m *blockingMailer) SendPasswordReset(ctx context.Context, lang, to, username, link string, validFor time.Duration) error {
 	<-m.release
-	return m.testMailer.SendPasswordReset(ctx, to, username, link, validFor)
+	return m.testMailer.SendPasswordReset(ctx, lang, to, username, link, validFor)
 }
 
 // TestSweepBoundsSlowQueue: while every sender is busy, the queue of one account's requests is

@@ -17,11 +17,12 @@ import (
 	"latchkey/keyset"
 )
 
-// Mailer sends the product's emails. The email package satisfies it.
+// Mailer sends the product's emails. The email package satisfies it. Every method takes the
+// language to write in (lang, a BCP 47 tag; an unsupported one gets English).
 type Mailer interface {
-	SendPasswordReset(ctx context.Context, to, username, link string, validFor time.Duration) error
+	SendPasswordReset(ctx context.Context, lang, to, username, link string, validFor time.Duration) error
 	// SendPasswordChanged tells of times changes since the notice sent at since, the latest at at.
-	SendPasswordChanged(ctx context.Context, to, username string, at time.Time, times int, since time.Time) error
+	SendPasswordChanged(ctx context.Context, lang, to, username string, at time.Time, times int, since time.Time) error
 	SignUpMailer
 	EmailChangeMailer
 }

@@ -68,43 +68,43 @@ type testMailer struct {
 	sent []string
 }
 
-func (m *testMailer) SendPasswordReset(_ context.Context, to, _, _ string, _ time.Duration) error {
+func (m *testMailer) SendPasswordReset(_ context.Context, _, to, _, _ string, _ time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sent = append(m.sent, to)
 	return nil
 }
 
-func (m *testMailer) SendPasswordChanged(_ context.Context, to, _ string, _ time.Time, _ int, _ time.Time) error {
-	return m.SendPasswordReset(context.Background(), to, "", "", 0)
+func (m *testMailer) SendPasswordChanged(_ context.Context, _, to, _ string, _ time.Time, _ int, _ time.Time) error {
+	return m.SendPasswordReset(context.Background(), "", to, "", "", 0)
 }
 
-func (m *testMailer) SendSignUpLink(_ context.Context, to, _, _ string, _ time.Duration) error {
-	return m.SendPasswordReset(context.Background(), to, "", "", 0)
+func (m *testMailer) SendSignUpLink(_ context.Context, _, to, _, _ string, _ time.Duration) error {
+	return m.SendPasswordReset(context.Background(), "", to, "", "", 0)
 }
 
-func (m *testMailer) SendSignUpNotice(_ context.Context, to, _, _, _ string) error {
-	return m.SendPasswordReset(context.Background(), to, "", "", 0)
+func (m *testMailer) SendSignUpNotice(_ context.Context, _, to, _, _, _ string) error {
+	return m.SendPasswordReset(context.Background(), "", to, "", "", 0)
 }
 
-func (m *testMailer) SendVerificationLink(_ context.Context, to, _, _ string, _ time.Duration) error {
-	return m.SendPasswordReset(context.Background(), to, "", "", 0)
+func (m *testMailer) SendVerificationLink(_ context.Context, _, to, _, _ string, _ time.Duration) error {
+	return m.SendPasswordReset(context.Background(), "", to, "", "", 0)
 }
 
-func (m *testMailer) SendEmailChangeLink(_ context.Context, to, _, _ string, _ time.Duration) error {
-	return m.SendPasswordReset(context.Background(), to, "", "", 0)
+func (m *testMailer) SendEmailChangeLink(_ context.Context, _, to, _, _ string, _ time.Duration) error {
+	return m.SendPasswordReset(context.Background(), "", to, "", "", 0)
 }
 
-func (m *testMailer) SendEmailChangeTaken(_ context.Context, to, _, _, _ string) error {
-	return m.SendPasswordReset(context.Background(), to, "", "", 0)
+func (m *testMailer) SendEmailChangeTaken(_ context.Context, _, to, _, _, _ string) error {
+	return m.SendPasswordReset(context.Background(), "", to, "", "", 0)
 }
 
-func (m *testMailer) SendEmailChangeRequested(_ context.Context, to, _, _, _, _ string, _ time.Duration) error {
-	return m.SendPasswordReset(context.Background(), to, "", "", 0)
+func (m *testMailer) SendEmailChangeRequested(_ context.Context, _, to, _, _, _, _ string, _ time.Duration) error {
+	return m.SendPasswordReset(context.Background(), "", to, "", "", 0)
 }
 
-func (m *testMailer) SendEmailChanged(_ context.Context, to, _, _ string, _ time.Time) error {
-	return m.SendPasswordReset(context.Background(), to, "", "", 0)
+func (m *testMailer) SendEmailChanged(_ context.Context, _, to, _, _ string, _ time.Time) error {
+	return m.SendPasswordReset(context.Background(), "", to, "", "", 0)
 }
 
 // countingObserver counts the mail events it is told, as "kind event".

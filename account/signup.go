@@ -9,6 +9,7 @@ import (
 	"latchkey/ent/outboxmail"
 	"latchkey/ent/schema"
 	"latchkey/ent/user"
+	"latchkey/locale"
 )
 
 // SignUpMessage is the one answer signUp gives for every valid input.
@@ -25,24 +26,28 @@ const SignUpMessage = "Check your inbox to finish creating your account."
 // satisfies it as part of Mailer.
 type SignUpMailer interface {
 	// SendSignUpLink mails the link that creates the account username, valid for validFor.
-	SendSignUpLink(ctx context.Context, to, username, link string, validFor time.Duration) error
+	SendSignUpLink(ctx context.Context, lang, to, username, link string, validFor time.Duration) error
 	// SendSignUpNotice tells the owner of an account that someone tried to sign up with its
 	// address, with the links to sign in and to reset the password.
-	SendSignUpNotice(ctx context.Context, to, username, signInLink, resetLink string) error
+	SendSignUpNotice(ctx context.Context, lang, to, username, signInLink, resetLink string) error
 	// SendVerificationLink mails the link that proves the account's address, valid for validFor.
-	SendVerificationLink(ctx context.Context, to, username, link string, validFor time.Duration) error
+	SendVerificationLink(ctx context.Context, lang, to, username, link string, validFor time.Duration) error
 }
 
 // Register creates an account and signs it in, when REGISTRATION=instant.
-// Errors: FORBIDDEN (REGISTRATION=verified), BAD_USER_INPUT (username, email, password), RATE_LIMITED.
-func (s *Service) Register(ctx context.Context, username, email, password string) (*Session, error) {
+// Errors: FORBIDDEN (REGISTRATION=verified), BAD_USER_INPUT (username, email, password, locale), RATE_LIMITED.
+func (s *Service) Register(ctx context.Context, username, email, password string, lang *string) (*Session, error) {
 	if s.cfg.Registration == RegistrationVerified {
 		return nil, errRegisterForbidden
 	}
 	if err := s.allow(ctx, opRegister); err != nil {
 		return nil, err
 	}
-	u, err := s.CreateUser(ctx, username, email, password)
+	chosen, err := chooseLocale(ctx, lang)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.CreateUser(locale.NewContext(ctx, chosen), username, email, password)
 	if err != nil {
 		return nil, err
 	}
@@ -52,15 +57,19 @@ func (s *Service) Register(ctx context.Context, username, email, password string
 // SignUp asks for an account for email: it answers SignUpMessage whether or not the address
 // has one, and does the same work either way (a look-up of the username, which is public, one
 // password hash and one outbox insert), so neither its answer nor its timing tells.
-// Errors: BAD_USER_INPUT (username, email, password), RATE_LIMITED.
-func (s *Service) SignUp(ctx context.Context, username, email, password string) (string, error) {
+// Errors: BAD_USER_INPUT (username, email, password, locale), RATE_LIMITED.
+func (s *Service) SignUp(ctx context.Context, username, email, password string, lang *string) (string, error) {
 	if err := s.allow(ctx, opRegister); err != nil {
+		return "", err
+	}
+	chosen, err := chooseLocale(ctx, lang)
+	if err != nil {
 		return "", err
 	}
 	if err := validUsername(username); err != nil {
 		return "", err
 	}
-	email, err := normalizeEmail("email", email)
+	email, err = normalizeEmail("email", email)
 	if err != nil {
 		return "", err
 	}
@@ -82,6 +91,7 @@ func (s *Service) SignUp(ctx context.Context, username, email, password string) 
 		SetRecipient(email).
 		SetUsername(username).
 		SetPasswordHash(hash).
+		SetLocale(chosen).
 		SetRequestedAt(now).
 		SetNextAttemptAt(now))
 	if err != nil {
@@ -121,7 +131,7 @@ func (s *Service) deliverSignUp(ctx context.Context, m *ent.OutboxMail) error {
 			return err
 		}
 	}
-	return s.mailer.SendSignUpNotice(ctx, u.Email, u.Username, s.cfg.FrontendURL+"/login", s.cfg.FrontendURL+"/forgot-password")
+	return s.mailer.SendSignUpNotice(ctx, u.Locale, u.Email, u.Username, s.cfg.FrontendURL+"/login", s.cfg.FrontendURL+"/forgot-password")
 }
 
 func (s *Service) verifyLink(token string) string {

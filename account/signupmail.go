@@ -60,7 +60,7 @@ func (s *Service) deliverSignUpLink(ctx context.Context, m *ent.OutboxMail) erro
 	if !mail {
 		return nil
 	}
-	return s.mailer.SendSignUpLink(ctx, m.Recipient, m.Username, s.verifyLink(token), s.cfg.VerificationTokenTTL)
+	return s.mailer.SendSignUpLink(ctx, m.Locale, m.Recipient, m.Username, s.verifyLink(token), s.cfg.VerificationTokenTTL)
 }
 
 // recordSignUp writes m into the address's pending row p (nil: there is none yet) with the link
@@ -73,6 +73,7 @@ func (s *Service) recordSignUp(ctx context.Context, p *ent.PendingSignup, m *ent
 			SetEmail(m.Recipient).
 			SetUsername(m.Username).
 			SetPasswordHash(m.PasswordHash).
+			SetLocale(m.Locale).
 			SetNillableTokenHash(tokenHash).
 			SetRequestID(m.ID).
 			SetExpiresAt(expires).
@@ -92,6 +93,7 @@ func (s *Service) recordSignUp(ctx context.Context, p *ent.PendingSignup, m *ent
 		Where(pendingsignup.ID(p.ID), pendingsignup.RequestID(p.RequestID), pendingsignup.MailsInWindow(p.MailsInWindow)).
 		SetUsername(m.Username).
 		SetPasswordHash(m.PasswordHash).
+		SetLocale(m.Locale).
 		SetRequestID(m.ID).
 		SetExpiresAt(expires).
 		SetNillableLastMailAt(c.last).

@@ -93,6 +93,7 @@ func (s *Service) createFromSignUp(ctx context.Context, hash, username string) (
 			SetUsername(name).
 			SetEmail(p.Email).
 			SetPasswordHash(p.PasswordHash).
+			SetLocale(p.Locale).
 			SetEmailVerified(true).
 			Save(ctx)
 		if ent.IsConstraintError(err) {
@@ -227,5 +228,5 @@ func (s *Service) deliverVerification(ctx context.Context, m *ent.OutboxMail) er
 	if err != nil {
 		return err
 	}
-	return s.mailer.SendVerificationLink(ctx, u.Email, u.Username, s.verifyLink(token), s.cfg.VerificationTokenTTL)
+	return s.mailer.SendVerificationLink(ctx, u.Locale, u.Email, u.Username, s.verifyLink(token), s.cfg.VerificationTokenTTL)
 }

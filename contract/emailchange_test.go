@@ -135,7 +135,9 @@ func TestChangeEmail(t *testing.T) {
 			t.Fatalf("last mail to the old address: %q", m.Parsed.Subject)
 		}
 		wantAlternative(t, m)
-		if !strings.Contains(m.Parsed.Text, "alice@new.example") || !strings.Contains(m.Parsed.Text, before.UTC().Format("2 January 2006")) {
+		// The text part is wrapped for reading, so a date may span two lines.
+		flat := strings.Join(strings.Fields(m.Parsed.Text), " ")
+		if !strings.Contains(flat, "alice@new.example") || !strings.Contains(flat, before.UTC().Format("2 January 2006")) {
 			t.Errorf("the notice does not name the new address and the day:\n%s", m.Parsed.Text)
 		}
 	})

@@ -40,22 +40,7 @@ func TestScreenshots(t *testing.T) {
 	change := emailChangeLink(t, env, "ada@example.com", "an old long password", "ada@new.example")
 
 	tb := openTab(t, env)
-	if _, err := chromedp.Call(tb.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "UTC"}); err != nil {
-		t.Fatalf("time zone: %v", err)
-	}
-	if _, err := chromedp.Call(tb.ctx, emulation.SetLocaleOverride, emulation.SetLocaleOverrideParams{Locale: "en-US"}); err != nil {
-		t.Fatalf("locale: %v", err)
-	}
-	// No transitions half-way through, and the light scheme whatever the machine prefers.
-	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{
-		{Name: "prefers-reduced-motion", Value: "reduce"},
-		{Name: "prefers-color-scheme", Value: "light"},
-	}}); err != nil {
-		t.Fatalf("media features: %v", err)
-	}
-	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	tb.pin("en-US")
 
 	pages := []struct {
 		name  string
@@ -96,13 +81,40 @@ func TestScreenshots(t *testing.T) {
 			if tb.eval(`String(document.documentElement.scrollWidth > innerWidth)`) == "true" {
 				t.Errorf("%s scrolls sideways at %s width", p.name, vp.name)
 			}
-			// A blinking caret would make every run's image differ.
-			tb.do("hide the caret", chromedp.Evaluate[chromedp.Void](
-				`for (const input of document.querySelectorAll("input")) input.style.caretColor = "transparent"`))
-			shot := must(tb, "screenshot of "+p.name, chromedp.FullScreenshot(100))
-			save(t, filepath.Join(screenshotDir, p.name+"-"+vp.name+".png"), shot)
+			tb.shoot(p.name + "-" + vp.name)
 		}
 	}
+}
+
+// pin fixes what would make one run's images differ from the next: the time zone, the locale
+// (a BCP 47 tag) of dates and numbers, motion and the colour scheme.
+func (tb *tab) pin(locale string) {
+	tb.t.Helper()
+	if _, err := chromedp.Call(tb.ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "UTC"}); err != nil {
+		tb.t.Fatalf("time zone: %v", err)
+	}
+	if _, err := chromedp.Call(tb.ctx, emulation.SetLocaleOverride, emulation.SetLocaleOverrideParams{Locale: locale}); err != nil {
+		tb.t.Fatalf("locale: %v", err)
+	}
+	// No transitions half-way through, and the light scheme whatever the machine prefers.
+	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{
+		{Name: "prefers-reduced-motion", Value: "reduce"},
+		{Name: "prefers-color-scheme", Value: "light"},
+	}}); err != nil {
+		tb.t.Fatalf("media features: %v", err)
+	}
+	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
+		tb.t.Fatal(err)
+	}
+}
+
+// shoot saves the page as it is now as docs/screenshots/NAME.png, caret hidden.
+func (tb *tab) shoot(name string) {
+	tb.t.Helper()
+	// A blinking caret would make every run's image differ.
+	tb.do("hide the caret", chromedp.Evaluate[chromedp.Void](
+		`for (const input of document.querySelectorAll("input")) input.style.caretColor = "transparent"`))
+	save(tb.t, filepath.Join(screenshotDir, name+".png"), must(tb, "screenshot of "+name, chromedp.FullScreenshot(100)))
 }
 
 // save writes an image unless the file holds it already, so an unchanged page leaves the file be.

@@ -3,34 +3,9 @@ package email
 import (
 	"context"
 	"errors"
-	htmltemplate "html/template"
 	"net/url"
 	"time"
 )
-
-// changeMails are the templates of an address change's mails.
-type changeMails struct {
-	link, taken, requested, changed mailTemplate
-}
-
-func parseChangeMails(layout *htmltemplate.Template) (changeMails, error) {
-	var c changeMails
-	var err error
-	for _, t := range []struct {
-		into *mailTemplate
-		name string
-	}{
-		{&c.link, "email_change"},
-		{&c.taken, "email_change_taken"},
-		{&c.requested, "email_change_requested"},
-		{&c.changed, "email_changed"},
-	} {
-		if *t.into, err = parseMail(layout, t.name); err != nil {
-			return c, err
-		}
-	}
-	return c, nil
-}
 
 // checkLinks refuses a link that is not an absolute http(s) URL: a mail must never carry a
 // relative or script link.
@@ -46,51 +21,54 @@ func checkLinks(links ...string) error {
 
 // SendEmailChangeLink mails to, the address an account asks to move to, the link that confirms
 // the move, valid for validFor.
-func (m *Mailer) SendEmailChangeLink(ctx context.Context, to, username, link string, validFor time.Duration) error {
+func (m *Mailer) SendEmailChangeLink(ctx context.Context, lang, to, username, link string, validFor time.Duration) error {
 	if err := checkLinks(link); err != nil {
 		return err
 	}
 	if validFor <= 0 {
 		return errors.New("email: link validity must be positive")
 	}
-	data := struct{ AppName, Username, Email, Link, ValidFor string }{
-		m.appName, username, to, link, humanDuration(validFor),
-	}
-	return m.send(ctx, m.change.link, to, data)
+	data := struct {
+		AppName, Username, Email, Link string
+		ValidFor                       time.Duration
+	}{m.appName, username, to, link, validFor}
+	return m.send(ctx, lang, mailChangeLink, to, data)
 }
 
 // SendEmailChangeTaken tells to, which already has an account (named username), that another
 // account asked to move to it, with the links to sign in and to reset the password.
-func (m *Mailer) SendEmailChangeTaken(ctx context.Context, to, username, signInLink, resetLink string) error {
+func (m *Mailer) SendEmailChangeTaken(ctx context.Context, lang, to, username, signInLink, resetLink string) error {
 	if err := checkLinks(signInLink, resetLink); err != nil {
 		return err
 	}
 	data := struct{ AppName, Username, Email, SignInLink, ResetLink string }{
 		m.appName, username, to, signInLink, resetLink,
 	}
-	return m.send(ctx, m.change.taken, to, data)
+	return m.send(ctx, lang, mailChangeTaken, to, data)
 }
 
 // SendEmailChangeRequested tells to, an account's current address, that a move to newEmail was
 // asked for, to happen if the link sent there is used within validFor, with the links to reset
 // the password (which cancels it) and to the account page.
-func (m *Mailer) SendEmailChangeRequested(ctx context.Context, to, username, newEmail, resetLink, accountLink string, validFor time.Duration) error {
+func (m *Mailer) SendEmailChangeRequested(ctx context.Context, lang, to, username, newEmail, resetLink, accountLink string, validFor time.Duration) error {
 	if err := checkLinks(resetLink, accountLink); err != nil {
 		return err
 	}
 	if validFor <= 0 {
 		return errors.New("email: link validity must be positive")
 	}
-	data := struct{ AppName, Username, NewEmail, ResetLink, AccountLink, ValidFor string }{
-		m.appName, username, oneLine(newEmail), resetLink, accountLink, humanDuration(validFor),
-	}
-	return m.send(ctx, m.change.requested, to, data)
+	data := struct {
+		AppName, Username, NewEmail, ResetLink, AccountLink string
+		ValidFor                                            time.Duration
+	}{m.appName, username, oneLine(newEmail), resetLink, accountLink, validFor}
+	return m.send(ctx, lang, mailChangeRequested, to, data)
 }
 
 // SendEmailChanged tells to, an account's old address, that the account moved to newEmail at at.
-func (m *Mailer) SendEmailChanged(ctx context.Context, to, username, newEmail string, at time.Time) error {
-	data := struct{ AppName, Username, NewEmail, When string }{
-		m.appName, username, oneLine(newEmail), at.UTC().Format(changedTimeLayout),
-	}
-	return m.send(ctx, m.change.changed, to, data)
+func (m *Mailer) SendEmailChanged(ctx context.Context, lang, to, username, newEmail string, at time.Time) error {
+	data := struct {
+		AppName, Username, NewEmail string
+		When                        time.Time
+	}{m.appName, username, oneLine(newEmail), at}
+	return m.send(ctx, lang, mailEmailChanged, to, data)
 }

@@ -28,16 +28,16 @@ func TestEmailChangeMails(t *testing.T) {
 		want    []string
 	}{
 		{"OKLink", func(m *email.Mailer) error {
-			return m.SendEmailChangeLink(context.Background(), "ada@new.example", "ada", confirmLink, 24*time.Hour)
+			return m.SendEmailChangeLink(context.Background(), "en", "ada@new.example", "ada", confirmLink, 24*time.Hour)
 		}, "Confirm your new Latchkey email address", []string{"ada@new.example", confirmLink, "1 day", "can be used once"}},
 		{"OKTaken", func(m *email.Mailer) error {
-			return m.SendEmailChangeTaken(context.Background(), "bob@example.com", "bob", signInLink, forgotLink)
+			return m.SendEmailChangeTaken(context.Background(), "en", "bob@example.com", "bob", signInLink, forgotLink)
 		}, "Someone tried to use your Latchkey email address", []string{"Hi bob,", "already belongs to your account", signInLink, forgotLink}},
 		{"OKRequested", func(m *email.Mailer) error {
-			return m.SendEmailChangeRequested(context.Background(), "ada@example.com", "ada", "ada@new.example", forgotLink, accountLink, 90*time.Minute)
+			return m.SendEmailChangeRequested(context.Background(), "en", "ada@example.com", "ada", "ada@new.example", forgotLink, accountLink, 90*time.Minute)
 		}, "A change of your Latchkey email address was requested", []string{"ada@new.example", "1 hour 30 minutes", "Nothing has changed yet", "cancels the change", forgotLink, accountLink}},
 		{"OKChanged", func(m *email.Mailer) error {
-			return m.SendEmailChanged(context.Background(), "ada@example.com", "ada", "ada@new.example", at)
+			return m.SendEmailChanged(context.Background(), "en", "ada@example.com", "ada", "ada@new.example", at)
 		}, "Your Latchkey email address was changed", []string{"ada@new.example", "Tuesday, 3 March 2026 at 13:05 UTC", "signed out"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,16 +68,16 @@ func TestEmailChangeMails(t *testing.T) {
 func TestEmailChangeMailsRefuseBadLinks(t *testing.T) {
 	for name, send := range map[string]func(*email.Mailer) error{
 		"ErrLinkScript": func(m *email.Mailer) error {
-			return m.SendEmailChangeLink(context.Background(), "ada@new.example", "ada", "javascript:alert(1)", time.Hour)
+			return m.SendEmailChangeLink(context.Background(), "en", "ada@new.example", "ada", "javascript:alert(1)", time.Hour)
 		},
 		"ErrLinkNoExpiry": func(m *email.Mailer) error {
-			return m.SendEmailChangeLink(context.Background(), "ada@new.example", "ada", confirmLink, 0)
+			return m.SendEmailChangeLink(context.Background(), "en", "ada@new.example", "ada", confirmLink, 0)
 		},
 		"ErrTakenRelative": func(m *email.Mailer) error {
-			return m.SendEmailChangeTaken(context.Background(), "bob@example.com", "bob", "/login", forgotLink)
+			return m.SendEmailChangeTaken(context.Background(), "en", "bob@example.com", "bob", "/login", forgotLink)
 		},
 		"ErrRequestedEmpty": func(m *email.Mailer) error {
-			return m.SendEmailChangeRequested(context.Background(), "ada@example.com", "ada", "ada@new.example", forgotLink, "", time.Hour)
+			return m.SendEmailChangeRequested(context.Background(), "en", "ada@example.com", "ada", "ada@new.example", forgotLink, "", time.Hour)
 		},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -1,4 +1,19 @@
 package email
 
-// HumanDuration exposes humanDuration to the external tests.
-var HumanDuration = humanDuration
+import (
+	"time"
+
+	"latchkey/locale"
+)
+
+// HumanDuration exposes humanDuration, in English, to the external tests.
+func HumanDuration(d time.Duration) string {
+	s, err := humanDuration(locale.For("en"), d)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// MailNames lists every mail, for the test that renders them all.
+var MailNames = mailNames

@@ -20,7 +20,7 @@ func TestLogTransport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.SendPasswordReset(context.Background(), "ada@example.com", "ada", resetLink, time.Hour); err != nil {
+		if err := m.SendPasswordReset(context.Background(), "en", "ada@example.com", "ada", resetLink, time.Hour); err != nil {
 			t.Fatal(err)
 		}
 		out := buf.String()

@@ -10,15 +10,31 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
+
+	"latchkey/locale"
 )
 
 //go:embed templates
 var templateFS embed.FS
 
-// changedTimeLayout renders the time of a password change, always in UTC.
-const changedTimeLayout = "Monday, 2 January 2006 at 15:04 UTC"
+// The mails, each a folder of templates/.
+const (
+	mailReset           = "password_reset"
+	mailChanged         = "password_changed"
+	mailSignUp          = "sign_up"
+	mailSignUpNotice    = "sign_up_notice"
+	mailVerify          = "email_verification"
+	mailChangeLink      = "email_change"
+	mailChangeTaken     = "email_change_taken"
+	mailChangeRequested = "email_change_requested"
+	mailEmailChanged    = "email_changed"
+)
 
-// mailTemplate is one email's parsed templates.
+// mailNames lists every mail.
+var mailNames = []string{mailReset, mailChanged, mailSignUp, mailSignUpNotice, mailVerify,
+	mailChangeLink, mailChangeTaken, mailChangeRequested, mailEmailChanged}
+
+// mailTemplate is one email's parsed templates in one language.
 type mailTemplate struct {
 	subject, text *texttemplate.Template
 	html          *htmltemplate.Template
@@ -28,13 +44,10 @@ type mailTemplate struct {
 type Mailer struct {
 	transport Transport
 	appName   string
-	reset     mailTemplate
-	changed   mailTemplate
-	signUp    signUpTemplates
-	change    changeMails
+	mails     map[string]map[string]mailTemplate // language, then mail
 }
 
-// NewMailer parses the embedded templates once and returns a Mailer sending through t.
+// NewMailer parses the embedded templates once per language and returns a Mailer sending through t.
 func NewMailer(t Transport, appName string) (*Mailer, error) {
 	if t == nil {
 		return nil, errors.New("email: transport is nil")
@@ -43,34 +56,31 @@ func NewMailer(t Transport, appName string) (*Mailer, error) {
 	if appName == "" {
 		return nil, errors.New("email: app name is empty")
 	}
-	layout, err := htmltemplate.ParseFS(templateFS, "templates/layout.html")
-	if err != nil {
-		return nil, fmt.Errorf("email: parse layout: %w", err)
-	}
-	m := &Mailer{transport: t, appName: appName}
-	if m.reset, err = parseMail(layout, "password_reset"); err != nil {
-		return nil, err
-	}
-	if m.changed, err = parseMail(layout, "password_changed"); err != nil {
-		return nil, err
-	}
-	if m.signUp, err = parseSignUp(layout); err != nil {
-		return nil, err
-	}
-	if m.change, err = parseChangeMails(layout); err != nil {
-		return nil, err
+	m := &Mailer{transport: t, appName: appName, mails: map[string]map[string]mailTemplate{}}
+	for _, lang := range locale.Languages() {
+		p := locale.For(lang)
+		layout, err := htmltemplate.New("layout.html").Funcs(htmlFuncs(p)).ParseFS(templateFS, "templates/layout.html")
+		if err != nil {
+			return nil, fmt.Errorf("email: parse layout: %w", err)
+		}
+		m.mails[lang] = map[string]mailTemplate{}
+		for _, name := range mailNames {
+			if m.mails[lang][name], err = parseMail(layout, p, name); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return m, nil
 }
 
-func parseMail(layout *htmltemplate.Template, name string) (mailTemplate, error) {
+func parseMail(layout *htmltemplate.Template, p *locale.Printer, name string) (mailTemplate, error) {
 	dir := "templates/" + name + "/"
 	var t mailTemplate
 	var err error
-	if t.subject, err = texttemplate.ParseFS(templateFS, dir+"subject.txt"); err != nil {
+	if t.subject, err = texttemplate.New("subject.txt").Funcs(textFuncs(p)).ParseFS(templateFS, dir+"subject.txt"); err != nil {
 		return t, fmt.Errorf("email: parse %s subject: %w", name, err)
 	}
-	if t.text, err = texttemplate.ParseFS(templateFS, dir+"body.txt"); err != nil {
+	if t.text, err = texttemplate.New("body.txt").Funcs(textFuncs(p)).ParseFS(templateFS, dir+"body.txt"); err != nil {
 		return t, fmt.Errorf("email: parse %s text body: %w", name, err)
 	}
 	html, err := layout.Clone()
@@ -84,7 +94,7 @@ func parseMail(layout *htmltemplate.Template, name string) (mailTemplate, error)
 }
 
 // SendPasswordReset mails to the link that resets their password, valid for validFor.
-func (m *Mailer) SendPasswordReset(ctx context.Context, to, username, link string, validFor time.Duration) error {
+func (m *Mailer) SendPasswordReset(ctx context.Context, lang, to, username, link string, validFor time.Duration) error {
 	u, err := url.Parse(link)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return errors.New("email: reset link must be an absolute http(s) URL")
@@ -92,27 +102,34 @@ func (m *Mailer) SendPasswordReset(ctx context.Context, to, username, link strin
 	if validFor <= 0 {
 		return errors.New("email: reset link validity must be positive")
 	}
-	data := struct{ AppName, Username, Link, ValidFor string }{
-		m.appName, username, link, humanDuration(validFor),
-	}
-	return m.send(ctx, m.reset, to, data)
+	data := struct {
+		AppName, Username, Link string
+		ValidFor                time.Duration
+	}{m.appName, username, link, validFor}
+	return m.send(ctx, lang, mailReset, to, data)
 }
 
 // SendPasswordChanged tells to that their password was changed, times times since the
 // account's previous notice, sent at since, the latest change at at.
-func (m *Mailer) SendPasswordChanged(ctx context.Context, to, username string, at time.Time, times int, since time.Time) error {
+func (m *Mailer) SendPasswordChanged(ctx context.Context, lang, to, username string, at time.Time, times int, since time.Time) error {
 	data := struct {
-		AppName, Username, When, Since string
-		Times                          int
-	}{m.appName, username, at.UTC().Format(changedTimeLayout), since.UTC().Format(changedTimeLayout), max(times, 1)}
-	return m.send(ctx, m.changed, to, data)
+		AppName, Username string
+		When, Since       time.Time
+		Times             int
+	}{m.appName, username, at, since, max(times, 1)}
+	return m.send(ctx, lang, mailChanged, to, data)
 }
 
-func (m *Mailer) send(ctx context.Context, t mailTemplate, to string, data any) error {
+// send renders the mail name in lang (Default when not supported) and sends it to to.
+func (m *Mailer) send(ctx context.Context, lang, name, to string, data any) error {
 	if to == "" {
 		return errors.New("email: recipient is empty")
 	}
-	msg, err := render(t, data)
+	mails, ok := m.mails[lang]
+	if !ok {
+		mails = m.mails[locale.Default]
+	}
+	msg, err := render(mails[name], data)
 	if err != nil {
 		return err
 	}

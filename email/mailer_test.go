@@ -57,7 +57,7 @@ func TestSendPasswordReset(t *testing.T) {
 	} {
 		t.Run("OK"+strings.ReplaceAll(tc.want, " ", ""), func(t *testing.T) {
 			m, srv := smtpMailer(t)
-			err := m.SendPasswordReset(context.Background(), "ada@example.com", "ada", resetLink, tc.validFor)
+			err := m.SendPasswordReset(context.Background(), "en", "ada@example.com", "ada", resetLink, tc.validFor)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,7 +103,7 @@ func TestSendPasswordResetHostileInput(t *testing.T) {
 	t.Run("OKUsernameEscaped", func(t *testing.T) {
 		m, srv := smtpMailer(t)
 		const username = `<script>alert("x")</script>`
-		if err := m.SendPasswordReset(context.Background(), "ada@example.com", username, resetLink, time.Hour); err != nil {
+		if err := m.SendPasswordReset(context.Background(), "en", "ada@example.com", username, resetLink, time.Hour); err != nil {
 			t.Fatal(err)
 		}
 		p := received(t, srv).Parsed
@@ -124,7 +124,7 @@ func TestSendPasswordResetHostileInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, srv := smtpMailer(t)
-			if err := m.SendPasswordReset(context.Background(), "ada@example.com", "ada", tc.link, time.Hour); err == nil {
+			if err := m.SendPasswordReset(context.Background(), "en", "ada@example.com", "ada", tc.link, time.Hour); err == nil {
 				t.Fatal("want error, got nil")
 			}
 			if n := srv.Count(); n != 0 {
@@ -148,7 +148,7 @@ func TestSendPasswordChanged(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, srv := smtpMailer(t)
-			if err := m.SendPasswordChanged(context.Background(), "ada@example.com", "ada", at, tc.times, since); err != nil {
+			if err := m.SendPasswordChanged(context.Background(), "en", "ada@example.com", "ada", at, tc.times, since); err != nil {
 				t.Fatal(err)
 			}
 			p := received(t, srv).Parsed

@@ -2513,6 +2513,7 @@ type OutboxMailMutation struct {
 	previous_notice_at *time.Time
 	password_hash      *string
 	new_email          *string
+	locale             *string
 	clearedFields      map[string]struct{}
 	done               bool
 	oldValue           func(context.Context) (*OutboxMail, error)
@@ -3322,6 +3323,42 @@ func (m *OutboxMailMutation) ResetNewEmail() {
 	delete(m.clearedFields, outboxmail.FieldNewEmail)
 }
 
+// SetLocale sets the "locale" field.
+func (m *OutboxMailMutation) SetLocale(s string) {
+	m.locale = &s
+}
+
+// Locale returns the value of the "locale" field in the mutation.
+func (m *OutboxMailMutation) Locale() (r string, exists bool) {
+	v := m.locale
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLocale returns the old "locale" field's value of the OutboxMail entity.
+// If the OutboxMail object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OutboxMailMutation) OldLocale(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLocale is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLocale requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLocale: %w", err)
+	}
+	return oldValue.Locale, nil
+}
+
+// ResetLocale resets all changes to the "locale" field.
+func (m *OutboxMailMutation) ResetLocale() {
+	m.locale = nil
+}
+
 // Where appends a list predicates to the OutboxMailMutation builder.
 func (m *OutboxMailMutation) Where(ps ...predicate.OutboxMail) {
 	m.predicates = append(m.predicates, ps...)
@@ -3356,7 +3393,7 @@ func (m *OutboxMailMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OutboxMailMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.kind != nil {
 		fields = append(fields, outboxmail.FieldKind)
 	}
@@ -3402,6 +3439,9 @@ func (m *OutboxMailMutation) Fields() []string {
 	if m.new_email != nil {
 		fields = append(fields, outboxmail.FieldNewEmail)
 	}
+	if m.locale != nil {
+		fields = append(fields, outboxmail.FieldLocale)
+	}
 	return fields
 }
 
@@ -3440,6 +3480,8 @@ func (m *OutboxMailMutation) Field(name string) (ent.Value, bool) {
 		return m.PasswordHash()
 	case outboxmail.FieldNewEmail:
 		return m.NewEmail()
+	case outboxmail.FieldLocale:
+		return m.Locale()
 	}
 	return nil, false
 }
@@ -3479,6 +3521,8 @@ func (m *OutboxMailMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldPasswordHash(ctx)
 	case outboxmail.FieldNewEmail:
 		return m.OldNewEmail(ctx)
+	case outboxmail.FieldLocale:
+		return m.OldLocale(ctx)
 	}
 	return nil, fmt.Errorf("unknown OutboxMail field %s", name)
 }
@@ -3592,6 +3636,13 @@ func (m *OutboxMailMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetNewEmail(v)
+		return nil
+	case outboxmail.FieldLocale:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLocale(v)
 		return nil
 	}
 	return fmt.Errorf("unknown OutboxMail field %s", name)
@@ -3776,6 +3827,9 @@ func (m *OutboxMailMutation) ResetField(name string) error {
 		return nil
 	case outboxmail.FieldNewEmail:
 		m.ResetNewEmail()
+		return nil
+	case outboxmail.FieldLocale:
+		m.ResetLocale()
 		return nil
 	}
 	return fmt.Errorf("unknown OutboxMail field %s", name)
@@ -4391,6 +4445,7 @@ type PendingSignupMutation struct {
 	mail_window_start  *time.Time
 	mails_in_window    *int
 	addmails_in_window *int
+	locale             *string
 	clearedFields      map[string]struct{}
 	done               bool
 	oldValue           func(context.Context) (*PendingSignup, error)
@@ -4898,6 +4953,42 @@ func (m *PendingSignupMutation) ResetMailsInWindow() {
 	m.addmails_in_window = nil
 }
 
+// SetLocale sets the "locale" field.
+func (m *PendingSignupMutation) SetLocale(s string) {
+	m.locale = &s
+}
+
+// Locale returns the value of the "locale" field in the mutation.
+func (m *PendingSignupMutation) Locale() (r string, exists bool) {
+	v := m.locale
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLocale returns the old "locale" field's value of the PendingSignup entity.
+// If the PendingSignup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PendingSignupMutation) OldLocale(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLocale is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLocale requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLocale: %w", err)
+	}
+	return oldValue.Locale, nil
+}
+
+// ResetLocale resets all changes to the "locale" field.
+func (m *PendingSignupMutation) ResetLocale() {
+	m.locale = nil
+}
+
 // Where appends a list predicates to the PendingSignupMutation builder.
 func (m *PendingSignupMutation) Where(ps ...predicate.PendingSignup) {
 	m.predicates = append(m.predicates, ps...)
@@ -4932,7 +5023,7 @@ func (m *PendingSignupMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PendingSignupMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.email != nil {
 		fields = append(fields, pendingsignup.FieldEmail)
 	}
@@ -4960,6 +5051,9 @@ func (m *PendingSignupMutation) Fields() []string {
 	if m.mails_in_window != nil {
 		fields = append(fields, pendingsignup.FieldMailsInWindow)
 	}
+	if m.locale != nil {
+		fields = append(fields, pendingsignup.FieldLocale)
+	}
 	return fields
 }
 
@@ -4986,6 +5080,8 @@ func (m *PendingSignupMutation) Field(name string) (ent.Value, bool) {
 		return m.MailWindowStart()
 	case pendingsignup.FieldMailsInWindow:
 		return m.MailsInWindow()
+	case pendingsignup.FieldLocale:
+		return m.Locale()
 	}
 	return nil, false
 }
@@ -5013,6 +5109,8 @@ func (m *PendingSignupMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldMailWindowStart(ctx)
 	case pendingsignup.FieldMailsInWindow:
 		return m.OldMailsInWindow(ctx)
+	case pendingsignup.FieldLocale:
+		return m.OldLocale(ctx)
 	}
 	return nil, fmt.Errorf("unknown PendingSignup field %s", name)
 }
@@ -5084,6 +5182,13 @@ func (m *PendingSignupMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetMailsInWindow(v)
+		return nil
+	case pendingsignup.FieldLocale:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLocale(v)
 		return nil
 	}
 	return fmt.Errorf("unknown PendingSignup field %s", name)
@@ -5208,6 +5313,9 @@ func (m *PendingSignupMutation) ResetField(name string) error {
 		return nil
 	case pendingsignup.FieldMailsInWindow:
 		m.ResetMailsInWindow()
+		return nil
+	case pendingsignup.FieldLocale:
+		m.ResetLocale()
 		return nil
 	}
 	return fmt.Errorf("unknown PendingSignup field %s", name)
@@ -7157,6 +7265,7 @@ type UserMutation struct {
 	last_changed_mail_at       *time.Time
 	email_verified             *bool
 	disabled                   *bool
+	locale                     *string
 	clearedFields              map[string]struct{}
 	reset_tokens               map[int]struct{}
 	removedreset_tokens        map[int]struct{}
@@ -7820,6 +7929,42 @@ func (m *UserMutation) ResetDisabled() {
 	m.disabled = nil
 }
 
+// SetLocale sets the "locale" field.
+func (m *UserMutation) SetLocale(s string) {
+	m.locale = &s
+}
+
+// Locale returns the value of the "locale" field in the mutation.
+func (m *UserMutation) Locale() (r string, exists bool) {
+	v := m.locale
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLocale returns the old "locale" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldLocale(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLocale is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLocale requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLocale: %w", err)
+	}
+	return oldValue.Locale, nil
+}
+
+// ResetLocale resets all changes to the "locale" field.
+func (m *UserMutation) ResetLocale() {
+	m.locale = nil
+}
+
 // AddResetTokenIDs adds the "reset_tokens" edge to the PasswordResetToken entity by ids.
 func (m *UserMutation) AddResetTokenIDs(ids ...int) {
 	if m.reset_tokens == nil {
@@ -8070,7 +8215,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.username != nil {
 		fields = append(fields, user.FieldUsername)
 	}
@@ -8110,6 +8255,9 @@ func (m *UserMutation) Fields() []string {
 	if m.disabled != nil {
 		fields = append(fields, user.FieldDisabled)
 	}
+	if m.locale != nil {
+		fields = append(fields, user.FieldLocale)
+	}
 	return fields
 }
 
@@ -8144,6 +8292,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.EmailVerified()
 	case user.FieldDisabled:
 		return m.Disabled()
+	case user.FieldLocale:
+		return m.Locale()
 	}
 	return nil, false
 }
@@ -8179,6 +8329,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldEmailVerified(ctx)
 	case user.FieldDisabled:
 		return m.OldDisabled(ctx)
+	case user.FieldLocale:
+		return m.OldLocale(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -8278,6 +8430,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDisabled(v)
+		return nil
+	case user.FieldLocale:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLocale(v)
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
@@ -8414,6 +8573,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldDisabled:
 		m.ResetDisabled()
+		return nil
+	case user.FieldLocale:
+		m.ResetLocale()
 		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)

@@ -46,7 +46,9 @@ type OutboxMail struct {
 	// PasswordHash holds the value of the "password_hash" field.
 	PasswordHash string `json:"-"`
 	// NewEmail holds the value of the "new_email" field.
-	NewEmail     string `json:"new_email,omitempty"`
+	NewEmail string `json:"new_email,omitempty"`
+	// Locale holds the value of the "locale" field.
+	Locale       string `json:"locale,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -59,7 +61,7 @@ func (*OutboxMail) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case outboxmail.FieldID, outboxmail.FieldAttempts, outboxmail.FieldUserID, outboxmail.FieldChangeCount:
 			values[i] = new(sql.NullInt64)
-		case outboxmail.FieldKind, outboxmail.FieldRecipient, outboxmail.FieldUsername, outboxmail.FieldLastError, outboxmail.FieldPasswordHash, outboxmail.FieldNewEmail:
+		case outboxmail.FieldKind, outboxmail.FieldRecipient, outboxmail.FieldUsername, outboxmail.FieldLastError, outboxmail.FieldPasswordHash, outboxmail.FieldNewEmail, outboxmail.FieldLocale:
 			values[i] = new(sql.NullString)
 		case outboxmail.FieldRequestedAt, outboxmail.FieldNextAttemptAt, outboxmail.FieldLockedUntil, outboxmail.FieldLastChangeAt, outboxmail.FieldPreviousNoticeAt:
 			values[i] = new(sql.NullTime)
@@ -178,6 +180,12 @@ func (_m *OutboxMail) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.NewEmail = value.String
 			}
+		case outboxmail.FieldLocale:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field locale", values[i])
+			} else if value.Valid {
+				_m.Locale = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -265,6 +273,9 @@ func (_m *OutboxMail) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("new_email=")
 	builder.WriteString(_m.NewEmail)
+	builder.WriteString(", ")
+	builder.WriteString("locale=")
+	builder.WriteString(_m.Locale)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -214,6 +214,20 @@ func (_c *OutboxMailCreate) SetNillableNewEmail(v *string) *OutboxMailCreate {
 	return _c
 }
 
+// SetLocale sets the "locale" field.
+func (_c *OutboxMailCreate) SetLocale(v string) *OutboxMailCreate {
+	_c.mutation.SetLocale(v)
+	return _c
+}
+
+// SetNillableLocale sets the "locale" field if the given value is not nil.
+func (_c *OutboxMailCreate) SetNillableLocale(v *string) *OutboxMailCreate {
+	if v != nil {
+		_c.SetLocale(*v)
+	}
+	return _c
+}
+
 // Mutation returns the OutboxMailMutation object of the builder.
 func (_c *OutboxMailCreate) Mutation() *OutboxMailMutation {
 	return _c.mutation
@@ -269,6 +283,10 @@ func (_c *OutboxMailCreate) defaults() {
 		v := outboxmail.DefaultChangeCount
 		_c.mutation.SetChangeCount(v)
 	}
+	if _, ok := _c.mutation.Locale(); !ok {
+		v := outboxmail.DefaultLocale
+		_c.mutation.SetLocale(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -322,6 +340,14 @@ func (_c *OutboxMailCreate) check() error {
 	if v, ok := _c.mutation.NewEmail(); ok {
 		if err := outboxmail.NewEmailValidator(v); err != nil {
 			return &ValidationError{Name: "new_email", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.new_email": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Locale(); !ok {
+		return &ValidationError{Name: "locale", err: errors.New(`ent: missing required field "OutboxMail.locale"`)}
+	}
+	if v, ok := _c.mutation.Locale(); ok {
+		if err := outboxmail.LocaleValidator(v); err != nil {
+			return &ValidationError{Name: "locale", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.locale": %w`, err)}
 		}
 	}
 	return nil
@@ -409,6 +435,10 @@ func (_c *OutboxMailCreate) createSpec() (*OutboxMail, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.NewEmail(); ok {
 		_spec.SetField(outboxmail.FieldNewEmail, field.TypeString, value)
 		_node.NewEmail = value
+	}
+	if value, ok := _c.mutation.Locale(); ok {
+		_spec.SetField(outboxmail.FieldLocale, field.TypeString, value)
+		_node.Locale = value
 	}
 	return _node, _spec
 }

@@ -293,6 +293,20 @@ func (_u *OutboxMailUpdate) ClearNewEmail() *OutboxMailUpdate {
 	return _u
 }
 
+// SetLocale sets the "locale" field.
+func (_u *OutboxMailUpdate) SetLocale(v string) *OutboxMailUpdate {
+	_u.mutation.SetLocale(v)
+	return _u
+}
+
+// SetNillableLocale sets the "locale" field if the given value is not nil.
+func (_u *OutboxMailUpdate) SetNillableLocale(v *string) *OutboxMailUpdate {
+	if v != nil {
+		_u.SetLocale(*v)
+	}
+	return _u
+}
+
 // Mutation returns the OutboxMailMutation object of the builder.
 func (_u *OutboxMailUpdate) Mutation() *OutboxMailMutation {
 	return _u.mutation
@@ -355,6 +369,11 @@ func (_u *OutboxMailUpdate) check() error {
 	if v, ok := _u.mutation.NewEmail(); ok {
 		if err := outboxmail.NewEmailValidator(v); err != nil {
 			return &ValidationError{Name: "new_email", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.new_email": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Locale(); ok {
+		if err := outboxmail.LocaleValidator(v); err != nil {
+			return &ValidationError{Name: "locale", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.locale": %w`, err)}
 		}
 	}
 	return nil
@@ -446,6 +465,9 @@ func (_u *OutboxMailUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if _u.mutation.NewEmailCleared() {
 		_spec.ClearField(outboxmail.FieldNewEmail, field.TypeString)
+	}
+	if value, ok := _u.mutation.Locale(); ok {
+		_spec.SetField(outboxmail.FieldLocale, field.TypeString, value)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -732,6 +754,20 @@ func (_u *OutboxMailUpdateOne) ClearNewEmail() *OutboxMailUpdateOne {
 	return _u
 }
 
+// SetLocale sets the "locale" field.
+func (_u *OutboxMailUpdateOne) SetLocale(v string) *OutboxMailUpdateOne {
+	_u.mutation.SetLocale(v)
+	return _u
+}
+
+// SetNillableLocale sets the "locale" field if the given value is not nil.
+func (_u *OutboxMailUpdateOne) SetNillableLocale(v *string) *OutboxMailUpdateOne {
+	if v != nil {
+		_u.SetLocale(*v)
+	}
+	return _u
+}
+
 // Mutation returns the OutboxMailMutation object of the builder.
 func (_u *OutboxMailUpdateOne) Mutation() *OutboxMailMutation {
 	return _u.mutation
@@ -807,6 +843,11 @@ func (_u *OutboxMailUpdateOne) check() error {
 	if v, ok := _u.mutation.NewEmail(); ok {
 		if err := outboxmail.NewEmailValidator(v); err != nil {
 			return &ValidationError{Name: "new_email", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.new_email": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Locale(); ok {
+		if err := outboxmail.LocaleValidator(v); err != nil {
+			return &ValidationError{Name: "locale", err: fmt.Errorf(`ent: validator failed for field "OutboxMail.locale": %w`, err)}
 		}
 	}
 	return nil
@@ -915,6 +956,9 @@ func (_u *OutboxMailUpdateOne) sqlSave(ctx context.Context) (_node *OutboxMail, 
 	}
 	if _u.mutation.NewEmailCleared() {
 		_spec.ClearField(outboxmail.FieldNewEmail, field.TypeString)
+	}
+	if value, ok := _u.mutation.Locale(); ok {
+		_spec.SetField(outboxmail.FieldLocale, field.TypeString, value)
 	}
 	_node = &OutboxMail{config: _u.config}
 	_spec.Assign = _node.assignValues

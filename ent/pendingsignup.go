@@ -35,7 +35,9 @@ type PendingSignup struct {
 	MailWindowStart *time.Time `json:"mail_window_start,omitempty"`
 	// MailsInWindow holds the value of the "mails_in_window" field.
 	MailsInWindow int `json:"mails_in_window,omitempty"`
-	selectValues  sql.SelectValues
+	// Locale holds the value of the "locale" field.
+	Locale       string `json:"locale,omitempty"`
+	selectValues sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -45,7 +47,7 @@ func (*PendingSignup) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case pendingsignup.FieldID, pendingsignup.FieldRequestID, pendingsignup.FieldMailsInWindow:
 			values[i] = new(sql.NullInt64)
-		case pendingsignup.FieldEmail, pendingsignup.FieldUsername, pendingsignup.FieldPasswordHash, pendingsignup.FieldTokenHash:
+		case pendingsignup.FieldEmail, pendingsignup.FieldUsername, pendingsignup.FieldPasswordHash, pendingsignup.FieldTokenHash, pendingsignup.FieldLocale:
 			values[i] = new(sql.NullString)
 		case pendingsignup.FieldExpiresAt, pendingsignup.FieldLastMailAt, pendingsignup.FieldMailWindowStart:
 			values[i] = new(sql.NullTime)
@@ -127,6 +129,12 @@ func (_m *PendingSignup) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.MailsInWindow = int(value.Int64)
 			}
+		case pendingsignup.FieldLocale:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field locale", values[i])
+			} else if value.Valid {
+				_m.Locale = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -191,6 +199,9 @@ func (_m *PendingSignup) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("mails_in_window=")
 	builder.WriteString(fmt.Sprintf("%v", _m.MailsInWindow))
+	builder.WriteString(", ")
+	builder.WriteString("locale=")
+	builder.WriteString(_m.Locale)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -106,6 +106,20 @@ func (_c *PendingSignupCreate) SetNillableMailsInWindow(v *int) *PendingSignupCr
 	return _c
 }
 
+// SetLocale sets the "locale" field.
+func (_c *PendingSignupCreate) SetLocale(v string) *PendingSignupCreate {
+	_c.mutation.SetLocale(v)
+	return _c
+}
+
+// SetNillableLocale sets the "locale" field if the given value is not nil.
+func (_c *PendingSignupCreate) SetNillableLocale(v *string) *PendingSignupCreate {
+	if v != nil {
+		_c.SetLocale(*v)
+	}
+	return _c
+}
+
 // Mutation returns the PendingSignupMutation object of the builder.
 func (_c *PendingSignupCreate) Mutation() *PendingSignupMutation {
 	return _c.mutation
@@ -144,6 +158,10 @@ func (_c *PendingSignupCreate) defaults() {
 	if _, ok := _c.mutation.MailsInWindow(); !ok {
 		v := pendingsignup.DefaultMailsInWindow
 		_c.mutation.SetMailsInWindow(v)
+	}
+	if _, ok := _c.mutation.Locale(); !ok {
+		v := pendingsignup.DefaultLocale
+		_c.mutation.SetLocale(v)
 	}
 }
 
@@ -190,6 +208,14 @@ func (_c *PendingSignupCreate) check() error {
 	if v, ok := _c.mutation.MailsInWindow(); ok {
 		if err := pendingsignup.MailsInWindowValidator(v); err != nil {
 			return &ValidationError{Name: "mails_in_window", err: fmt.Errorf(`ent: validator failed for field "PendingSignup.mails_in_window": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Locale(); !ok {
+		return &ValidationError{Name: "locale", err: errors.New(`ent: missing required field "PendingSignup.locale"`)}
+	}
+	if v, ok := _c.mutation.Locale(); ok {
+		if err := pendingsignup.LocaleValidator(v); err != nil {
+			return &ValidationError{Name: "locale", err: fmt.Errorf(`ent: validator failed for field "PendingSignup.locale": %w`, err)}
 		}
 	}
 	return nil
@@ -253,6 +279,10 @@ func (_c *PendingSignupCreate) createSpec() (*PendingSignup, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.MailsInWindow(); ok {
 		_spec.SetField(pendingsignup.FieldMailsInWindow, field.TypeInt, value)
 		_node.MailsInWindow = value
+	}
+	if value, ok := _c.mutation.Locale(); ok {
+		_spec.SetField(pendingsignup.FieldLocale, field.TypeString, value)
+		_node.Locale = value
 	}
 	return _node, _spec
 }

@@ -186,6 +186,20 @@ func (_u *PendingSignupUpdate) AddMailsInWindow(v int) *PendingSignupUpdate {
 	return _u
 }
 
+// SetLocale sets the "locale" field.
+func (_u *PendingSignupUpdate) SetLocale(v string) *PendingSignupUpdate {
+	_u.mutation.SetLocale(v)
+	return _u
+}
+
+// SetNillableLocale sets the "locale" field if the given value is not nil.
+func (_u *PendingSignupUpdate) SetNillableLocale(v *string) *PendingSignupUpdate {
+	if v != nil {
+		_u.SetLocale(*v)
+	}
+	return _u
+}
+
 // Mutation returns the PendingSignupMutation object of the builder.
 func (_u *PendingSignupUpdate) Mutation() *PendingSignupMutation {
 	return _u.mutation
@@ -245,6 +259,11 @@ func (_u *PendingSignupUpdate) check() error {
 			return &ValidationError{Name: "mails_in_window", err: fmt.Errorf(`ent: validator failed for field "PendingSignup.mails_in_window": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Locale(); ok {
+		if err := pendingsignup.LocaleValidator(v); err != nil {
+			return &ValidationError{Name: "locale", err: fmt.Errorf(`ent: validator failed for field "PendingSignup.locale": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -301,6 +320,9 @@ func (_u *PendingSignupUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	}
 	if value, ok := _u.mutation.AddedMailsInWindow(); ok {
 		_spec.AddField(pendingsignup.FieldMailsInWindow, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Locale(); ok {
+		_spec.SetField(pendingsignup.FieldLocale, field.TypeString, value)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -480,6 +502,20 @@ func (_u *PendingSignupUpdateOne) AddMailsInWindow(v int) *PendingSignupUpdateOn
 	return _u
 }
 
+// SetLocale sets the "locale" field.
+func (_u *PendingSignupUpdateOne) SetLocale(v string) *PendingSignupUpdateOne {
+	_u.mutation.SetLocale(v)
+	return _u
+}
+
+// SetNillableLocale sets the "locale" field if the given value is not nil.
+func (_u *PendingSignupUpdateOne) SetNillableLocale(v *string) *PendingSignupUpdateOne {
+	if v != nil {
+		_u.SetLocale(*v)
+	}
+	return _u
+}
+
 // Mutation returns the PendingSignupMutation object of the builder.
 func (_u *PendingSignupUpdateOne) Mutation() *PendingSignupMutation {
 	return _u.mutation
@@ -550,6 +586,11 @@ func (_u *PendingSignupUpdateOne) check() error {
 	if v, ok := _u.mutation.MailsInWindow(); ok {
 		if err := pendingsignup.MailsInWindowValidator(v); err != nil {
 			return &ValidationError{Name: "mails_in_window", err: fmt.Errorf(`ent: validator failed for field "PendingSignup.mails_in_window": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Locale(); ok {
+		if err := pendingsignup.LocaleValidator(v); err != nil {
+			return &ValidationError{Name: "locale", err: fmt.Errorf(`ent: validator failed for field "PendingSignup.locale": %w`, err)}
 		}
 	}
 	return nil
@@ -625,6 +666,9 @@ func (_u *PendingSignupUpdateOne) sqlSave(ctx context.Context) (_node *PendingSi
 	}
 	if value, ok := _u.mutation.AddedMailsInWindow(); ok {
 		_spec.AddField(pendingsignup.FieldMailsInWindow, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Locale(); ok {
+		_spec.SetField(pendingsignup.FieldLocale, field.TypeString, value)
 	}
 	_node = &PendingSignup{config: _u.config}
 	_spec.Assign = _node.assignValues

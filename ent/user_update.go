@@ -224,6 +224,20 @@ func (_u *UserUpdate) SetNillableDisabled(v *bool) *UserUpdate {
 	return _u
 }
 
+// SetLocale sets the "locale" field.
+func (_u *UserUpdate) SetLocale(v string) *UserUpdate {
+	_u.mutation.SetLocale(v)
+	return _u
+}
+
+// SetNillableLocale sets the "locale" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableLocale(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetLocale(*v)
+	}
+	return _u
+}
+
 // AddResetTokenIDs adds the "reset_tokens" edge to the PasswordResetToken entity by IDs.
 func (_u *UserUpdate) AddResetTokenIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddResetTokenIDs(ids...)
@@ -447,6 +461,11 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "reset_mails_in_window", err: fmt.Errorf(`ent: validator failed for field "User.reset_mails_in_window": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Locale(); ok {
+		if err := user.LocaleValidator(v); err != nil {
+			return &ValidationError{Name: "locale", err: fmt.Errorf(`ent: validator failed for field "User.locale": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -512,6 +531,9 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Disabled(); ok {
 		_spec.SetField(user.FieldDisabled, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Locale(); ok {
+		_spec.SetField(user.FieldLocale, field.TypeString, value)
 	}
 	if _u.mutation.ResetTokensCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -905,6 +927,20 @@ func (_u *UserUpdateOne) SetNillableDisabled(v *bool) *UserUpdateOne {
 	return _u
 }
 
+// SetLocale sets the "locale" field.
+func (_u *UserUpdateOne) SetLocale(v string) *UserUpdateOne {
+	_u.mutation.SetLocale(v)
+	return _u
+}
+
+// SetNillableLocale sets the "locale" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableLocale(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetLocale(*v)
+	}
+	return _u
+}
+
 // AddResetTokenIDs adds the "reset_tokens" edge to the PasswordResetToken entity by IDs.
 func (_u *UserUpdateOne) AddResetTokenIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddResetTokenIDs(ids...)
@@ -1141,6 +1177,11 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "reset_mails_in_window", err: fmt.Errorf(`ent: validator failed for field "User.reset_mails_in_window": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Locale(); ok {
+		if err := user.LocaleValidator(v); err != nil {
+			return &ValidationError{Name: "locale", err: fmt.Errorf(`ent: validator failed for field "User.locale": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -1223,6 +1264,9 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.Disabled(); ok {
 		_spec.SetField(user.FieldDisabled, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Locale(); ok {
+		_spec.SetField(user.FieldLocale, field.TypeString, value)
 	}
 	if _u.mutation.ResetTokensCleared() {
 		edge := &sqlgraph.EdgeSpec{

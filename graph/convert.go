@@ -15,6 +15,7 @@ func toUser(u *ent.User) *model.User {
 		Email:         u.Email,
 		CreatedAt:     u.CreatedAt.UTC(),
 		EmailVerified: u.EmailVerified,
+		Locale:        u.Locale,
 	}
 }
 

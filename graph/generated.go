@@ -59,6 +59,7 @@ type ComplexityRoot struct {
 		ResetPassword         func(childComplexity int, input model.ResetPasswordInput) int
 		RevokeSession         func(childComplexity int, input model.RevokeSessionInput) int
 		SendVerificationEmail func(childComplexity int) int
+		SetLocale             func(childComplexity int, input model.SetLocaleInput) int
 		SignOut               func(childComplexity int, input *model.SignOutInput) int
 		SignUp                func(childComplexity int, input model.RegisterInput) int
 		VerifyEmail           func(childComplexity int, input model.VerifyEmailInput) int
@@ -98,6 +99,7 @@ type ComplexityRoot struct {
 		Email         func(childComplexity int) int
 		EmailVerified func(childComplexity int) int
 		ID            func(childComplexity int) int
+		Locale        func(childComplexity int) int
 		Sessions      func(childComplexity int) int
 		Username      func(childComplexity int) int
 	}
@@ -116,6 +118,7 @@ type MutationResolver interface {
 	DeleteAccount(ctx context.Context, input model.DeleteAccountInput) (*model.MessagePayload, error)
 	ChangeEmail(ctx context.Context, input model.ChangeEmailInput) (*model.MessagePayload, error)
 	ConfirmEmailChange(ctx context.Context, input model.ConfirmEmailChangeInput) (*model.MessagePayload, error)
+	SetLocale(ctx context.Context, input model.SetLocaleInput) (*model.User, error)
 	RefreshSession(ctx context.Context, input model.RefreshSessionInput) (*model.Session, error)
 	SignOut(ctx context.Context, input *model.SignOutInput) (*model.MessagePayload, error)
 	RevokeSession(ctx context.Context, input model.RevokeSessionInput) (*model.MessagePayload, error)
@@ -285,6 +288,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendVerificationEmail(childComplexity), true
+	case "Mutation.setLocale":
+		if e.ComplexityRoot.Mutation.SetLocale == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setLocale_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetLocale(childComplexity, args["input"].(model.SetLocaleInput)), true
 	case "Mutation.signOut":
 		if e.ComplexityRoot.Mutation.SignOut == nil {
 			break
@@ -455,6 +469,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.ID(childComplexity), true
+	case "User.locale":
+		if e.ComplexityRoot.User.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Locale(childComplexity), true
 	case "User.sessions":
 		if e.ComplexityRoot.User.Sessions == nil {
 			break
@@ -487,6 +507,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
 			graphql.NewInputUnmarshaler("RevokeSessionInput", ec.unmarshalInputRevokeSessionInput),
+			graphql.NewInputUnmarshaler("SetLocaleInput", ec.unmarshalInputSetLocaleInput),
 			graphql.NewInputUnmarshaler("SignOutInput", ec.unmarshalInputSignOutInput),
 			graphql.NewInputUnmarshaler("VerifyEmailInput", ec.unmarshalInputVerifyEmailInput),
 		)
@@ -564,7 +585,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "emailchange.graphqls" "schema.graphqls" "session.graphqls" "signup.graphqls"
+//go:embed "emailchange.graphqls" "locale.graphqls" "schema.graphqls" "session.graphqls" "signup.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -577,6 +598,7 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "emailchange.graphqls", Input: sourceData("emailchange.graphqls"), BuiltIn: false},
+	{Name: "locale.graphqls", Input: sourceData("locale.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "session.graphqls", Input: sourceData("session.graphqls"), BuiltIn: false},
 	{Name: "signup.graphqls", Input: sourceData("signup.graphqls"), BuiltIn: false},
@@ -665,6 +687,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_createdAt(ctx, field)
 	case "emailVerified":
 		return ec.fieldContext_User_emailVerified(ctx, field)
+	case "locale":
+		return ec.fieldContext_User_locale(ctx, field)
 	case "sessions":
 		return ec.fieldContext_User_sessions(ctx, field)
 	}
@@ -919,6 +943,20 @@ func (ec *executionContext) field_Mutation_revokeSession_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RevokeSessionInput, error) {
 			return ec.unmarshalNRevokeSessionInput2latchkeyᚋgraphᚋmodelᚐRevokeSessionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setLocale_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetLocaleInput, error) {
+			return ec.unmarshalNSetLocaleInput2latchkeyᚋgraphᚋmodelᚐSetLocaleInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1495,6 +1533,50 @@ func (ec *executionContext) fieldContext_Mutation_confirmEmailChange(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_confirmEmailChange_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setLocale(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setLocale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetLocale(ctx, fc.Args["input"].(model.SetLocaleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖlatchkeyᚋgraphᚋmodelᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setLocale(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setLocale_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -2372,6 +2454,29 @@ func (ec *executionContext) _User_emailVerified(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_User_emailVerified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _User_locale(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_sessions(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
@@ -3812,7 +3917,7 @@ func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"username", "email", "password"}
+	fieldsInOrder := [...]string{"username", "email", "password", "locale"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -3840,6 +3945,13 @@ func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj
 				return it, err
 			}
 			it.Password = data
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = data
 		}
 	}
 	return it, nil
@@ -3945,6 +4057,48 @@ func (ec *executionContext) unmarshalInputRevokeSessionInput(ctx context.Context
 func UnmarshalRevokeSessionInput(ctx context.Context, raw any) (model.RevokeSessionInput, error) {
 	var out model.RevokeSessionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeSessionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetLocaleInput(ctx context.Context, obj any) (model.SetLocaleInput, error) {
+	var it model.SetLocaleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"locale"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetLocaleInput unmarshals raw into the SetLocaleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetLocaleInput(ctx context.Context, raw any) (model.SetLocaleInput, error) {
+	var out model.SetLocaleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetLocaleInput", raw, &out)
 	return out, err
 }
 
@@ -4193,6 +4347,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "confirmEmailChange":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_confirmEmailChange(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setLocale":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setLocale(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -4510,6 +4671,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "emailVerified":
 			out.Values[i] = ec._User_emailVerified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "locale":
+			out.Values[i] = ec._User_locale(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -5026,6 +5192,11 @@ func (ec *executionContext) marshalNSessionInfo2ᚕlatchkeyᚋgraphᚋmodelᚐSe
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNSetLocaleInput2latchkeyᚋgraphᚋmodelᚐSetLocaleInput(ctx context.Context, v any) (model.SetLocaleInput, error) {
+	res, err := ec.unmarshalInputSetLocaleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {

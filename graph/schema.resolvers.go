@@ -12,7 +12,7 @@ import (
 
 // Register is the resolver for the register field.
 func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInput) (*model.Session, error) {
-	s, err := r.Accounts.Register(ctx, input.Username, input.Email, input.Password)
+	s, err := r.Accounts.Register(ctx, input.Username, input.Email, input.Password, input.Locale)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 
 // SignUp is the resolver for the signUp field.
 func (r *mutationResolver) SignUp(ctx context.Context, input model.RegisterInput) (*model.MessagePayload, error) {
-	msg, err := r.Accounts.SignUp(ctx, input.Username, input.Email, input.Password)
+	msg, err := r.Accounts.SignUp(ctx, input.Username, input.Email, input.Password, input.Locale)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"latchkey/account"
 	"latchkey/graph"
+	"latchkey/locale"
 )
 
 // requestID gives every request an id, echoed in X-Request-Id and carried by its log lines.
@@ -61,6 +62,15 @@ func securityHeaders(hsts bool) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// requestLocale records the supported language that best fits the request's Accept-Language:
+// what a new account, and mail to an address with no account, are written in.
+func requestLocale(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lang := locale.Match(r.Header.Get("Accept-Language"))
+		next.ServeHTTP(w, r.WithContext(locale.NewContext(r.Context(), lang)))
+	})
 }
 
 // clientIP records the client's address for rate limits and sessions (with the User-Agent): the connection's peer, unless that

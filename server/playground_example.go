@@ -4,7 +4,7 @@ package server
 // the reset flow, so a newcomer can run them top to bottom.
 const exampleDocument = `# Welcome to the Latchkey playground.
 # Pick an operation with the ▶ button. Operations that need a signed-in user
-# (Me, ChangePassword, ChangeEmail, DeleteAccount) read the Authorization header:
+# (Me, ChangePassword, ChangeEmail, SetLocale, DeleteAccount) read the Authorization header:
 # copy the accessToken from Register or Login into the Headers tab below as
 #   {"Authorization": "Bearer <accessToken>"}
 # Without MAIL_SERVER, the reset mail is written to the server's log: take the
@@ -66,6 +66,10 @@ mutation RevokeSession($id: ID! = "paste a session id from Sessions") {
 
 mutation SignOutEverywhereElse {
   signOut(input: {scope: OTHERS}) { message }
+}
+
+mutation SetLocale($locale: String! = "de") {
+  setLocale(input: {locale: $locale}) { id locale }
 }
 
 mutation ForgotPassword($email: String! = "alice@example.com") {

@@ -63,6 +63,7 @@ func New(d Deps) http.Handler {
 	var h http.Handler = mux
 	h = withDeadline(d.RequestTimeout)(h)
 	h = clientIP(d.TrustedProxies)(h)
+	h = requestLocale(h)
 	h = securityHeaders(d.HSTS)(h)
 	h = recoverPanics(d.Logger)(h)
 	h = requestID(h)

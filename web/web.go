@@ -15,6 +15,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"latchkey/locale"
 )
 
 // PasswordMaxLength is the longest password the contract accepts, in Unicode characters.
@@ -56,8 +58,13 @@ type pageData struct {
 	AppName           string
 	PasswordMinLength int
 	PasswordMaxLength int
-	ResendAfter       int // seconds before the register page offers to send its link again
+	ResendAfter       int            // seconds before the register page offers to send its link again
+	Messages          map[string]any // the page scripts' messages (keys "js."), in the page's language
+	Languages         []language     // what the account page offers
 }
+
+// language is one the pages and mails are written in.
+type language struct{ Tag, Name string }
 
 type asset struct {
 	body        []byte
@@ -66,8 +73,8 @@ type asset struct {
 }
 
 type handler struct {
-	pages    map[string][]byte
-	notFound []byte // the page of every unknown path
+	pages    map[string]map[string][]byte // language, then path
+	notFound map[string][]byte            // the page of every unknown path, by language
 	assets   map[string]asset
 }
 
@@ -91,19 +98,20 @@ func New(appName string, passwordMinLength int, mailInterval time.Duration) (htt
 	}
 	data := pageData{AppName: appName, PasswordMinLength: passwordMinLength, PasswordMaxLength: PasswordMaxLength,
 		ResendAfter: int(mailInterval.Round(time.Second) / time.Second)}
-	h := &handler{pages: make(map[string][]byte, len(routes)), assets: make(map[string]asset)}
-	for route, name := range routes {
-		page, err := render(name, data)
+	for _, lang := range locale.Languages() {
+		name, err := locale.For(lang).T("language.name")
 		if err != nil {
 			return nil, err
 		}
-		h.pages[route] = page
+		data.Languages = append(data.Languages, language{lang, name})
 	}
-	var err error
-	if h.notFound, err = render(notFoundPage, data); err != nil {
-		return nil, err
+	h := &handler{pages: map[string]map[string][]byte{}, notFound: map[string][]byte{}, assets: make(map[string]asset)}
+	for _, lang := range locale.Languages() {
+		if err := h.renderPages(lang, data); err != nil {
+			return nil, err
+		}
 	}
-	err = fs.WalkDir(content, "static", func(name string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(content, "static", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -125,9 +133,26 @@ func New(appName string, passwordMinLength int, mailInterval time.Duration) (htt
 	return h, nil
 }
 
-// render executes one page of pages/ with the shared partials.
-func render(name string, data pageData) ([]byte, error) {
-	tmpl, err := template.ParseFS(content, "pages/_partials.tmpl", "pages/"+name)
+// renderPages renders every page in lang.
+func (h *handler) renderPages(lang string, data pageData) error {
+	p := locale.For(lang)
+	data.Messages = p.Raw("js.")
+	h.pages[lang] = make(map[string][]byte, len(routes))
+	for route, name := range routes {
+		page, err := render(p, name, data)
+		if err != nil {
+			return err
+		}
+		h.pages[lang][route] = page
+	}
+	var err error
+	h.notFound[lang], err = render(p, notFoundPage, data)
+	return err
+}
+
+// render executes one page of pages/ with the shared partials, in the language of p.
+func render(p *locale.Printer, name string, data pageData) ([]byte, error) {
+	tmpl, err := template.New(name).Funcs(pageFuncs(p)).ParseFS(content, "pages/_partials.tmpl", "pages/"+name)
 	if err != nil {
 		return nil, fmt.Errorf("web: parse %s: %w", name, err)
 	}
@@ -150,14 +175,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		header.Set("Referrer-Policy", "same-origin")
 	}
 
-	page, isPage := h.pages[r.URL.Path]
+	lang := locale.Match(r.Header.Get("Accept-Language"))
+	page, isPage := h.pages[lang][r.URL.Path]
 	file, isAsset := h.assets[r.URL.Path]
+	if !isAsset {
+		header.Set("Vary", "Accept-Language")
+		header.Set("Content-Language", lang)
+	}
 	if !isPage && !isAsset {
 		header.Set("Content-Type", "text/html; charset=utf-8")
 		header.Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusNotFound)
 		if r.Method != http.MethodHead {
-			_, _ = w.Write(h.notFound)
+			_, _ = w.Write(h.notFound[lang])
 		}
 		return
 	}

@@ -141,6 +141,7 @@ var (
 		{Name: "previous_notice_at", Type: field.TypeTime, Nullable: true},
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
 		{Name: "new_email", Type: field.TypeString, Nullable: true, Size: 254},
+		{Name: "locale", Type: field.TypeString, Size: 35, Default: "en"},
 	}
 	// MailOutboxTable holds the schema information for the "mail_outbox" table.
 	MailOutboxTable = &schema.Table{
@@ -204,6 +205,7 @@ var (
 		{Name: "last_mail_at", Type: field.TypeTime, Nullable: true},
 		{Name: "mail_window_start", Type: field.TypeTime, Nullable: true},
 		{Name: "mails_in_window", Type: field.TypeInt, Default: 0},
+		{Name: "locale", Type: field.TypeString, Size: 35, Default: "en"},
 	}
 	// PendingSignupsTable holds the schema information for the "pending_signups" table.
 	PendingSignupsTable = &schema.Table{
@@ -318,6 +320,7 @@ var (
 		{Name: "last_changed_mail_at", Type: field.TypeTime, Nullable: true},
 		{Name: "email_verified", Type: field.TypeBool, Default: false},
 		{Name: "disabled", Type: field.TypeBool, Default: false},
+		{Name: "locale", Type: field.TypeString, Size: 35, Default: "en"},
 	}
 	// UsersTable holds the schema information for the "users" table.
 	UsersTable = &schema.Table{

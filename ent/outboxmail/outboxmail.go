@@ -44,6 +44,8 @@ const (
 	FieldPasswordHash = "password_hash"
 	// FieldNewEmail holds the string denoting the new_email field in the database.
 	FieldNewEmail = "new_email"
+	// FieldLocale holds the string denoting the locale field in the database.
+	FieldLocale = "locale"
 	// Table holds the table name of the outboxmail in the database.
 	Table = "mail_outbox"
 )
@@ -66,6 +68,7 @@ var Columns = []string{
 	FieldPreviousNoticeAt,
 	FieldPasswordHash,
 	FieldNewEmail,
+	FieldLocale,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -99,6 +102,10 @@ var (
 	ChangeCountValidator func(int) error
 	// NewEmailValidator is a validator for the "new_email" field. It is called by the builders before save.
 	NewEmailValidator func(string) error
+	// DefaultLocale holds the default value on creation for the "locale" field.
+	DefaultLocale string
+	// LocaleValidator is a validator for the "locale" field. It is called by the builders before save.
+	LocaleValidator func(string) error
 )
 
 // Kind defines the type for the "kind" enum field.
@@ -210,4 +217,9 @@ func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
 // ByNewEmail orders the results by the new_email field.
 func ByNewEmail(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNewEmail, opts...).ToFunc()
+}
+
+// ByLocale orders the results by the locale field.
+func ByLocale(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLocale, opts...).ToFunc()
 }

@@ -124,6 +124,11 @@ func NewEmail(v string) predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldEQ(FieldNewEmail, v))
 }
 
+// Locale applies equality check predicate on the "locale" field. It's identical to LocaleEQ.
+func Locale(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldLocale, v))
+}
+
 // KindEQ applies the EQ predicate on the "kind" field.
 func KindEQ(v Kind) predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldEQ(FieldKind, v))
@@ -877,6 +882,71 @@ func NewEmailEqualFold(v string) predicate.OutboxMail {
 // NewEmailContainsFold applies the ContainsFold predicate on the "new_email" field.
 func NewEmailContainsFold(v string) predicate.OutboxMail {
 	return predicate.OutboxMail(sql.FieldContainsFold(FieldNewEmail, v))
+}
+
+// LocaleEQ applies the EQ predicate on the "locale" field.
+func LocaleEQ(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEQ(FieldLocale, v))
+}
+
+// LocaleNEQ applies the NEQ predicate on the "locale" field.
+func LocaleNEQ(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNEQ(FieldLocale, v))
+}
+
+// LocaleIn applies the In predicate on the "locale" field.
+func LocaleIn(vs ...string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldIn(FieldLocale, vs...))
+}
+
+// LocaleNotIn applies the NotIn predicate on the "locale" field.
+func LocaleNotIn(vs ...string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldNotIn(FieldLocale, vs...))
+}
+
+// LocaleGT applies the GT predicate on the "locale" field.
+func LocaleGT(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGT(FieldLocale, v))
+}
+
+// LocaleGTE applies the GTE predicate on the "locale" field.
+func LocaleGTE(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldGTE(FieldLocale, v))
+}
+
+// LocaleLT applies the LT predicate on the "locale" field.
+func LocaleLT(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLT(FieldLocale, v))
+}
+
+// LocaleLTE applies the LTE predicate on the "locale" field.
+func LocaleLTE(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldLTE(FieldLocale, v))
+}
+
+// LocaleContains applies the Contains predicate on the "locale" field.
+func LocaleContains(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldContains(FieldLocale, v))
+}
+
+// LocaleHasPrefix applies the HasPrefix predicate on the "locale" field.
+func LocaleHasPrefix(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldHasPrefix(FieldLocale, v))
+}
+
+// LocaleHasSuffix applies the HasSuffix predicate on the "locale" field.
+func LocaleHasSuffix(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldHasSuffix(FieldLocale, v))
+}
+
+// LocaleEqualFold applies the EqualFold predicate on the "locale" field.
+func LocaleEqualFold(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldEqualFold(FieldLocale, v))
+}
+
+// LocaleContainsFold applies the ContainsFold predicate on the "locale" field.
+func LocaleContainsFold(v string) predicate.OutboxMail {
+	return predicate.OutboxMail(sql.FieldContainsFold(FieldLocale, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -29,6 +29,8 @@ const (
 	FieldMailWindowStart = "mail_window_start"
 	// FieldMailsInWindow holds the string denoting the mails_in_window field in the database.
 	FieldMailsInWindow = "mails_in_window"
+	// FieldLocale holds the string denoting the locale field in the database.
+	FieldLocale = "locale"
 	// Table holds the table name of the pendingsignup in the database.
 	Table = "pending_signups"
 )
@@ -45,6 +47,7 @@ var Columns = []string{
 	FieldLastMailAt,
 	FieldMailWindowStart,
 	FieldMailsInWindow,
+	FieldLocale,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -70,6 +73,10 @@ var (
 	DefaultMailsInWindow int
 	// MailsInWindowValidator is a validator for the "mails_in_window" field. It is called by the builders before save.
 	MailsInWindowValidator func(int) error
+	// DefaultLocale holds the default value on creation for the "locale" field.
+	DefaultLocale string
+	// LocaleValidator is a validator for the "locale" field. It is called by the builders before save.
+	LocaleValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the PendingSignup queries.
@@ -123,4 +130,9 @@ func ByMailWindowStart(opts ...sql.OrderTermOption) OrderOption {
 // ByMailsInWindow orders the results by the mails_in_window field.
 func ByMailsInWindow(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMailsInWindow, opts...).ToFunc()
+}
+
+// ByLocale orders the results by the locale field.
+func ByLocale(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLocale, opts...).ToFunc()
 }

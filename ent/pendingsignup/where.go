@@ -99,6 +99,11 @@ func MailsInWindow(v int) predicate.PendingSignup {
 	return predicate.PendingSignup(sql.FieldEQ(FieldMailsInWindow, v))
 }
 
+// Locale applies equality check predicate on the "locale" field. It's identical to LocaleEQ.
+func Locale(v string) predicate.PendingSignup {
+	return predicate.PendingSignup(sql.FieldEQ(FieldLocale, v))
+}
+
 // EmailEQ applies the EQ predicate on the "email" field.
 func EmailEQ(v string) predicate.PendingSignup {
 	return predicate.PendingSignup(sql.FieldEQ(FieldEmail, v))
@@ -587,6 +592,71 @@ func MailsInWindowLT(v int) predicate.PendingSignup {
 // MailsInWindowLTE applies the LTE predicate on the "mails_in_window" field.
 func MailsInWindowLTE(v int) predicate.PendingSignup {
 	return predicate.PendingSignup(sql.FieldLTE(FieldMailsInWindow, v))
+}
+
+// LocaleEQ applies the EQ predicate on the "locale" field.
+func LocaleEQ(v string) predicate.PendingSignup {
+	return predicate.PendingSignup(sql.FieldEQ(FieldLocale, v))
+}
+
+// LocaleNEQ applies the NEQ predicate on the "locale" field.
+func LocaleNEQ(v string) predicate.PendingSignup {
+	return predicate.PendingSignup(sql.FieldNEQ(FieldLocale, v))
+}
+
+// LocaleIn applies the In predicate on the "locale" field.
+func LocaleIn(vs ...string) predicate.PendingSignup {
+	return predicate.PendingSignup(sql.FieldIn(FieldLocale, vs...))
+}
+
+// LocaleNotIn applies the NotIn predicate on the "locale" field.
+func LocaleNotIn(vs ...string) predicate.PendingSignup {
+	return predicate.PendingSignup(sql.FieldNotIn(FieldLocale, vs...))
+}
+
+// LocaleGT applies the GT predicate on the "locale" field.
+func LocaleGT(v string) predicate.PendingSignup {
+	return predicate.PendingSignup(sql.FieldGT(FieldLocale, v))
+}
+
+// LocaleGTE applies the GTE predicate on the "locale" field.
+func LocaleGTE(v string) predicate.PendingSignup {
+	return predicate.PendingSignup(sql.FieldGTE(FieldLocale, v))
+}
+
+// LocaleLT applies the LT predicate on the "locale" field.
+func LocaleLT(v string) predicate.PendingSignup {
+	return predicate.PendingSignup(sql.FieldLT(FieldLocale, v))
+}
+
+// LocaleLTE applies the LTE predicate on the "locale" field.
+func LocaleLTE(v string) predicate.PendingSignup {
+	return predicate.PendingSignup(sql.FieldLTE(FieldLocale, v))
+}
+
+// LocaleContains applies the Contains predicate on the "locale" field.
+func LocaleContains(v string) predicate.PendingSignup {
+	return predicate.PendingSignup(sql.FieldContains(FieldLocale, v))
+}
+
+// LocaleHasPrefix applies the HasPrefix predicate on the "locale" field.
+func LocaleHasPrefix(v string) predicate.PendingSignup {
+	return predicate.PendingSignup(sql.FieldHasPrefix(FieldLocale, v))
+}
+
+// LocaleHasSuffix applies the HasSuffix predicate on the "locale" field.
+func LocaleHasSuffix(v string) predicate.PendingSignup {
+	return predicate.PendingSignup(sql.FieldHasSuffix(FieldLocale, v))
+}
+
+// LocaleEqualFold applies the EqualFold predicate on the "locale" field.
+func LocaleEqualFold(v string) predicate.PendingSignup {
+	return predicate.PendingSignup(sql.FieldEqualFold(FieldLocale, v))
+}
+
+// LocaleContainsFold applies the ContainsFold predicate on the "locale" field.
+func LocaleContainsFold(v string) predicate.PendingSignup {
+	return predicate.PendingSignup(sql.FieldContainsFold(FieldLocale, v))
 }
 
 // And groups predicates with the AND operator between them.

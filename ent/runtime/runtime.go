@@ -225,6 +225,26 @@ func init() {
 	outboxmailDescNewEmail := outboxmailFields[14].Descriptor()
 	// outboxmail.NewEmailValidator is a validator for the "new_email" field. It is called by the builders before save.
 	outboxmail.NewEmailValidator = outboxmailDescNewEmail.Validators[0].(func(string) error)
+	// outboxmailDescLocale is the schema descriptor for locale field.
+	outboxmailDescLocale := outboxmailFields[15].Descriptor()
+	// outboxmail.DefaultLocale holds the default value on creation for the locale field.
+	outboxmail.DefaultLocale = outboxmailDescLocale.Default.(string)
+	// outboxmail.LocaleValidator is a validator for the "locale" field. It is called by the builders before save.
+	outboxmail.LocaleValidator = func() func(string) error {
+		validators := outboxmailDescLocale.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(locale string) error {
+			for _, fn := range fns {
+				if err := fn(locale); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	passwordresettokenFields := schema.PasswordResetToken{}.Fields()
 	_ = passwordresettokenFields
 	// passwordresettokenDescTokenHash is the schema descriptor for token_hash field.
@@ -315,6 +335,26 @@ func init() {
 	pendingsignup.DefaultMailsInWindow = pendingsignupDescMailsInWindow.Default.(int)
 	// pendingsignup.MailsInWindowValidator is a validator for the "mails_in_window" field. It is called by the builders before save.
 	pendingsignup.MailsInWindowValidator = pendingsignupDescMailsInWindow.Validators[0].(func(int) error)
+	// pendingsignupDescLocale is the schema descriptor for locale field.
+	pendingsignupDescLocale := pendingsignupFields[9].Descriptor()
+	// pendingsignup.DefaultLocale holds the default value on creation for the locale field.
+	pendingsignup.DefaultLocale = pendingsignupDescLocale.Default.(string)
+	// pendingsignup.LocaleValidator is a validator for the "locale" field. It is called by the builders before save.
+	pendingsignup.LocaleValidator = func() func(string) error {
+		validators := pendingsignupDescLocale.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(locale string) error {
+			for _, fn := range fns {
+				if err := fn(locale); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	refreshtokenFields := schema.RefreshToken{}.Fields()
 	_ = refreshtokenFields
 	// refreshtokenDescTokenHash is the schema descriptor for token_hash field.
@@ -467,6 +507,26 @@ func init() {
 	userDescDisabled := userFields[12].Descriptor()
 	// user.DefaultDisabled holds the default value on creation for the disabled field.
 	user.DefaultDisabled = userDescDisabled.Default.(bool)
+	// userDescLocale is the schema descriptor for locale field.
+	userDescLocale := userFields[13].Descriptor()
+	// user.DefaultLocale holds the default value on creation for the locale field.
+	user.DefaultLocale = userDescLocale.Default.(string)
+	// user.LocaleValidator is a validator for the "locale" field. It is called by the builders before save.
+	user.LocaleValidator = func() func(string) error {
+		validators := userDescLocale.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(locale string) error {
+			for _, fn := range fns {
+				if err := fn(locale); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 }
 
 const (

@@ -46,6 +46,9 @@ func (OutboxMail) Fields() []ent.Field {
 		field.String("password_hash").Optional().Sensitive(),
 		// An address-change notice: the address the account is asked to move, or was moved, to.
 		field.String("new_email").Optional().MaxLen(254),
+		// The language the request asked in: of a mail to an address with no account (a sign-up
+		// link), and of the account a sign-up creates. Mail to an account uses the account's.
+		field.String("locale").Default("en").NotEmpty().MaxLen(35),
 	}
 }
 

@@ -28,6 +28,8 @@ func (PendingSignup) Fields() []ent.Field {
 		field.Time("last_mail_at").Optional().Nillable(),
 		field.Time("mail_window_start").Optional().Nillable(),
 		field.Int("mails_in_window").Default(0).NonNegative(),
+		// The language the sign-up asked in, which the account gets.
+		field.String("locale").Default("en").NotEmpty().MaxLen(35),
 	}
 }
 

@@ -42,6 +42,8 @@ func (User) Fields() []ent.Field {
 		field.Bool("email_verified").Default(false),
 		// Set by an operator (server users disable): no sign-in, refresh or mail until enabled.
 		field.Bool("disabled").Default(false),
+		// The BCP 47 tag of the language of the account's mail, one the locale package supports.
+		field.String("locale").Default("en").NotEmpty().MaxLen(35),
 	}
 }
 

@@ -41,6 +41,8 @@ const (
 	FieldEmailVerified = "email_verified"
 	// FieldDisabled holds the string denoting the disabled field in the database.
 	FieldDisabled = "disabled"
+	// FieldLocale holds the string denoting the locale field in the database.
+	FieldLocale = "locale"
 	// EdgeResetTokens holds the string denoting the reset_tokens edge name in mutations.
 	EdgeResetTokens = "reset_tokens"
 	// EdgeVerificationTokens holds the string denoting the verification_tokens edge name in mutations.
@@ -97,6 +99,7 @@ var Columns = []string{
 	FieldLastChangedMailAt,
 	FieldEmailVerified,
 	FieldDisabled,
+	FieldLocale,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -142,6 +145,10 @@ var (
 	DefaultEmailVerified bool
 	// DefaultDisabled holds the default value on creation for the "disabled" field.
 	DefaultDisabled bool
+	// DefaultLocale holds the default value on creation for the "locale" field.
+	DefaultLocale string
+	// LocaleValidator is a validator for the "locale" field. It is called by the builders before save.
+	LocaleValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the User queries.
@@ -215,6 +222,11 @@ func ByEmailVerified(opts ...sql.OrderTermOption) OrderOption {
 // ByDisabled orders the results by the disabled field.
 func ByDisabled(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDisabled, opts...).ToFunc()
+}
+
+// ByLocale orders the results by the locale field.
+func ByLocale(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLocale, opts...).ToFunc()
 }
 
 // ByResetTokensCount orders the results by reset_tokens count.

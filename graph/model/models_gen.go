@@ -90,6 +90,8 @@ type RegisterInput struct {
 	Email string `json:"email"`
 	// Password meeting the password policy.
 	Password string `json:"password"`
+	// Language of the account's mail, a BCP 47 tag such as `de`; by default the best match of the request's `Accept-Language`, else `en`. Fails with BAD_USER_INPUT on `locale` for one the server does not support.
+	Locale *string `json:"locale,omitempty"`
 }
 
 // A reset token from an email and the password to set.
@@ -148,6 +150,12 @@ type SessionInfo struct {
 	Current bool `json:"current"`
 }
 
+// The language to write an account's mail in.
+type SetLocaleInput struct {
+	// A BCP 47 tag such as `en` or `de`; a regional one (`de-AT`) is stored as its language (`de`).
+	Locale string `json:"locale"`
+}
+
 // Which sessions to end.
 type SignOutInput struct {
 	// Default THIS.
@@ -166,6 +174,8 @@ type User struct {
 	CreatedAt time.Time `json:"createdAt"`
 	// Whether the owner has shown they read mail at this address: by a verification link or a completed password reset.
 	EmailVerified bool `json:"emailVerified"`
+	// The BCP 47 tag of the language of the account's mail, e.g. `en` or `de`.
+	Locale string `json:"locale"`
 	// The account's active sessions, newest first. Only on `me`: elsewhere UNAUTHENTICATED.
 	Sessions []SessionInfo `json:"sessions"`
 }

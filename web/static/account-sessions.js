@@ -1,6 +1,7 @@
 // The account page's "Where you are signed in" block: the account's sessions, with a way to sign
 // out each of the others, or all of them. Imported by account.js, which guards the page.
 import { byId, errorText, getSession, gql, showText } from "./app.js";
+import { lang, t } from "./i18n.js";
 
 const SESSIONS = "query Sessions { me { sessions { id createdAt lastUsedAt ipAddress userAgent current } } }";
 const REVOKE = "mutation RevokeSession($input: RevokeSessionInput!) { revokeSession(input: $input) { message } }";
@@ -11,9 +12,9 @@ const list = byId("sessions-list");
 const message = byId("sessions-message");
 const error = byId("sessions-error");
 const others = byId("sign-out-others");
-const day = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
-const moment = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+const day = new Intl.DateTimeFormat(lang, { dateStyle: "medium" });
+const moment = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
+const relative = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
 
 // Names are found in this order: Edge and Opera also say Chrome, Chrome also says Safari, Android
 // also says Linux, and iPhones say "like Mac OS X".
@@ -39,11 +40,11 @@ const SYSTEMS = [
 // deviceName shortens a user agent for people, e.g. "Firefox on Windows"; what it cannot name,
 // such as a command-line client, is shown as sent, cut short.
 export function deviceName(userAgent) {
-  if (!userAgent) return "Unknown browser";
+  if (!userAgent) return t("js.unknown_browser");
   const find = (table) => (table.find(([mark]) => userAgent.includes(mark)) || [])[1];
   const browser = find(BROWSERS);
   const system = find(SYSTEMS);
-  if (browser && system) return `${browser} on ${system}`;
+  if (browser && system) return t("js.browser_on_system", browser, system);
   if (browser || system) return browser || system;
   return userAgent.length > 40 ? `${userAgent.slice(0, 40)}…` : userAgent;
 }
@@ -52,7 +53,7 @@ export function deviceName(userAgent) {
 // browser's clock is "just now".
 function ago(date) {
   const minutes = Math.floor((Date.now() - date.getTime()) / 60000);
-  if (minutes < 1) return "just now";
+  if (minutes < 1) return t("js.just_now");
   if (minutes < 60) return relative.format(-minutes, "minute");
   const hours = Math.floor(minutes / 60);
   if (hours < 24) return relative.format(-hours, "hour");
@@ -92,24 +93,24 @@ function row(session, index) {
   if (session.current) {
     const badge = document.createElement("span");
     badge.className = "badge";
-    badge.textContent = "This device";
+    badge.textContent = t("js.this_device");
     name.append(" ", badge);
   }
   const detail = document.createElement("p");
   detail.className = "session-detail muted";
   detail.id = `session-${index}-detail`;
-  detail.append("Signed in ", timeElement(session.createdAt), " · last active ", timeElement(session.lastUsedAt, true));
-  detail.append(` · ${session.ipAddress || "unknown address"}`);
+  detail.append(t("js.session_signed_in"), " ", timeElement(session.createdAt), ` · ${t("js.session_last_active")} `, timeElement(session.lastUsedAt, true));
+  detail.append(` · ${session.ipAddress || t("js.unknown_address")}`);
   about.append(name, detail);
   item.append(about);
   if (!session.current) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "button secondary";
-    button.textContent = "Sign out";
-    button.dataset.busyLabel = "Signing out…";
+    button.textContent = t("js.sign_out");
+    button.dataset.busyLabel = t("js.signing_out");
     button.setAttribute("aria-describedby", `${name.id} ${detail.id}`);
-    button.addEventListener("click", () => act(button, REVOKE, { input: { id: session.id } }, `Signed out ${strong.textContent}.`));
+    button.addEventListener("click", () => act(button, REVOKE, { input: { id: session.id } }, t("js.signed_out_device", strong.textContent)));
     item.append(button);
   }
   return item;
@@ -162,7 +163,7 @@ async function act(button, query, variables, done) {
 }
 
 others.addEventListener("click", () =>
-  act(others, SIGN_OUT_OTHERS, {}, "Every other browser and device is signed out."),
+  act(others, SIGN_OUT_OTHERS, {}, t("js.signed_out_others")),
 );
 
 if (getSession()) load();

@@ -1,6 +1,7 @@
 // The account page's "Email address" block: whether the address is verified, and a button that
 // mails a link to verify it. Imported by account.js, which guards the page with the session.
 import { byId, errorText, getSession, gql, queryFlag, showText } from "./app.js";
+import { t } from "./i18n.js";
 
 const STATUS = "query EmailStatus { me { email emailVerified } }";
 const SEND = "mutation SendVerificationEmail { sendVerificationEmail { message } }";
@@ -14,13 +15,13 @@ const resendAfter = Number(send.dataset.resendAfter) || 0;
 
 function showStatus({ email, emailVerified }) {
   state.textContent = emailVerified
-    ? `${email} is verified.`
-    : `${email} is not verified yet. A link mailed there proves the mailbox is yours.`;
+    ? t("js.email_is_verified", email)
+    : t("js.email_not_verified", email);
   send.hidden = emailVerified;
 }
 
 if (getSession()) {
-  if (queryFlag("verified")) showText(message, "Your email address is verified.");
+  if (queryFlag("verified")) showText(message, t("js.email_verified"));
   gql(STATUS, {}, { auth: true })
     .then(({ me }) => showStatus(me))
     .catch(() => {});
@@ -31,8 +32,8 @@ send.addEventListener("click", async () => {
   showText(sendError, "");
   showText(message, "");
   try {
-    const data = await gql(SEND, {}, { auth: true });
-    showText(message, data.sendVerificationEmail.message);
+    await gql(SEND, {}, { auth: true });
+    showText(message, t("js.verification_sent"));
     setTimeout(() => (send.disabled = false), resendAfter * 1000);
   } catch (err) {
     showText(sendError, errorText(err));

@@ -15,6 +15,8 @@ import {
 // The address's verification block and the session list keep to their own modules.
 import "./account-verify.js";
 import "./account-sessions.js";
+import "./account-locale.js";
+import { t } from "./i18n.js";
 
 const ME = "query Me { me { id username email createdAt } }";
 const CHANGE = `mutation ChangePassword($input: ChangePasswordInput!) {
@@ -69,7 +71,7 @@ bindForm(changeForm, {
     saveSession(data.changePassword.session);
     changeForm.reset();
     showUser(data.changePassword.session.user);
-    showText(changeMessage, data.changePassword.message || "Your password has been changed.");
+    showText(changeMessage, t("js.password_changed"));
   },
 });
 
@@ -83,9 +85,10 @@ bindForm(emailForm, {
   error: byId("email-error"),
   async onSubmit({ newEmail, password }) {
     showText(emailMessage, "");
-    const data = await gql(CHANGE_EMAIL, { input: { newEmail, password } }, { auth: true });
+    // The answer is the contract's one sentence, in English; the page says it in its language.
+    await gql(CHANGE_EMAIL, { input: { newEmail, password } }, { auth: true });
     emailForm.reset();
-    showText(emailMessage, data.changeEmail.message);
+    showText(emailMessage, t("js.change_email_sent"));
   },
 });
 

@@ -1,5 +1,6 @@
 // The one way the pages reach the server: a GraphQL operation posted to /graphql. It knows nothing
 // of sessions; app.js adds the access token and session.js renews it.
+import { serverText, t } from "./i18n.js";
 
 const REQUEST_TIMEOUT_MS = 15000;
 
@@ -30,7 +31,7 @@ export async function post(query, variables = {}, { token = null, timeoutMs = RE
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch {
-    throw new GqlError({ code: "NETWORK_ERROR", message: "Could not reach the server. Check your connection and try again." });
+    throw new GqlError({ code: "NETWORK_ERROR", message: t("js.network_error") });
   }
 
   let body = null;
@@ -45,7 +46,7 @@ export async function post(query, variables = {}, { token = null, timeoutMs = RE
     const ext = first.extensions || {};
     throw new GqlError({
       code: ext.code || "INTERNAL_SERVER_ERROR",
-      message: first.message || "",
+      message: serverText(first.message || ""),
       field: lastSegment(ext.field),
       retryAfter: toSeconds(ext.retryAfter) ?? toSeconds(response.headers.get("Retry-After")),
     });

@@ -2,6 +2,7 @@
 // helpers.
 import { post } from "./api.js";
 import { authorized, endSession } from "./session.js";
+import { t } from "./i18n.js";
 
 export { GqlError } from "./api.js";
 export {
@@ -34,22 +35,22 @@ export async function gql(query, variables = {}, { auth = false } = {}) {
 export function errorText(error) {
   switch (error && error.code) {
     case "RATE_LIMITED":
-      if (!error.retryAfter) return "Too many requests, try again later.";
-      return `Too many requests, try again in ${error.retryAfter} ${error.retryAfter === 1 ? "second" : "seconds"}`;
+      if (!error.retryAfter) return t("js.rate_limited");
+      return t("js.rate_limited_for", error.retryAfter);
     case "NETWORK_ERROR":
     case "STORAGE_ERROR":
       return error.message;
     case "INVALID_RESET_TOKEN":
-      return "This reset link is invalid or has expired.";
+      return t("js.reset_link_invalid");
     case "INVALID_VERIFICATION_TOKEN":
-      return "This link is invalid, was used already or has expired.";
+      return t("js.link_invalid");
     case "BAD_USER_INPUT":
     case "UNAUTHENTICATED":
     case "FORBIDDEN":
       if (error.message) return error.message;
       break;
   }
-  return "Something went wrong on our side. Please try again.";
+  return t("js.internal_error");
 }
 
 // --- Pages and forms ---------------------------------------------------------------------
@@ -101,10 +102,10 @@ export function checkNewPassword(form, field, password, confirmation) {
   const min = Number(form.dataset.minLength) || 8;
   const max = Number(form.dataset.maxLength) || 128;
   const length = codePoints(password);
-  if (length < min) throw new FieldError(field, `Password must be at least ${min} characters.`);
-  if (length > max) throw new FieldError(field, `Password must be at most ${max} characters.`);
+  if (length < min) throw new FieldError(field, t("js.password_too_short", min));
+  if (length > max) throw new FieldError(field, t("js.password_too_long", max));
   if (confirmation !== undefined && password !== confirmation) {
-    throw new FieldError("confirmPassword", "Passwords do not match");
+    throw new FieldError("confirmPassword", t("js.passwords_differ"));
   }
 }
 
@@ -196,7 +197,7 @@ export function bindForm(form, { submit, error, onSubmit, messages = {} }) {
         // Spaces around an email or a name are typing slips; in a password they are the password.
         const value = "password" in input.dataset ? input.value : input.value.trim();
         if (input.required && value === "") {
-          missing.push(new FieldError(input.dataset.field, input.dataset.missing || "Fill in this field."));
+          missing.push(new FieldError(input.dataset.field, input.dataset.missing || t("js.fill_in")));
         }
         values[input.dataset.field] = value;
       }

@@ -1,4 +1,5 @@
 import { bindForm, byId, clearSession, gql, lockForm, showText, takeToken } from "./app.js";
+import { t } from "./i18n.js";
 
 const CONFIRM = "mutation ConfirmEmailChange($input: ConfirmEmailChangeInput!) { confirmEmailChange(input: $input) { message } }";
 
@@ -29,11 +30,11 @@ bindForm(form, {
       await gql(CONFIRM, { input: { token } });
     } catch (err) {
       if (err.code === "INVALID_VERIFICATION_TOKEN") {
-        showProblem("This link is invalid, was used already or has expired. Ask for a new one from your account page.");
+        showProblem(t("js.change_link_invalid"));
         return;
       }
       if (err.code === "BAD_USER_INPUT" && err.field === "token") {
-        showProblem(`${err.message}. Choose another address from your account page.`);
+        showProblem(t("js.change_address_taken", err.message));
         return;
       }
       throw err;
@@ -45,5 +46,5 @@ bindForm(form, {
 });
 
 if (!token) {
-  showProblem("This link is incomplete. Open the link from your email again, or ask for a new one from your account page.");
+  showProblem(t("js.change_link_incomplete"));
 }

@@ -1,7 +1,8 @@
 import { bindForm, byId, gql, showText } from "./app.js";
+import { t } from "./i18n.js";
 
 const FORGOT = "mutation ForgotPassword($input: ForgotPasswordInput!) { forgotPassword(input: $input) { message } }";
-const GENERIC = "If an account exists with this email, you will receive password reset instructions.";
+const GENERIC = t("js.forgot_sent");
 
 const message = byId("forgot-message");
 bindForm(byId("forgot-form"), {

@@ -1,6 +1,7 @@
 import { byId, getSession, queryFlag, showText } from "./app.js";
+import { t } from "./i18n.js";
 
-if (queryFlag("deleted")) showText(byId("home-notice"), "Your account has been deleted.");
+if (queryFlag("deleted")) showText(byId("home-notice"), t("js.account_deleted"));
 
 const session = getSession();
 if (session) {

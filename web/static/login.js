@@ -1,21 +1,22 @@
 import { SESSION_FIELDS, bindForm, byId, deviceToken, gql, queryFlag, saveSession, showText } from "./app.js";
+import { t } from "./i18n.js";
 
 const LOGIN = `mutation Login($input: LoginInput!) { login(input: $input) { ${SESSION_FIELDS} } }`;
 
 const notice = byId("login-notice");
 if (queryFlag("reset")) {
-  showText(notice, "Password reset. Sign in with your new password.");
+  showText(notice, t("js.password_reset_done"));
 } else if (queryFlag("email-changed")) {
-  showText(notice, "Email address changed. Sign in with your new address.");
+  showText(notice, t("js.email_changed"));
 } else if (queryFlag("expired")) {
-  showText(notice, "Your session has ended. Please sign in again.");
+  showText(notice, t("js.session_ended"));
 }
 
 bindForm(byId("login-form"), {
   submit: byId("login-submit"),
   error: byId("login-error"),
   // The server names no field for wrong credentials, on purpose: it must not tell which was wrong.
-  messages: { UNAUTHENTICATED: "Incorrect email or password" },
+  messages: { UNAUTHENTICATED: t("js.bad_credentials") },
   async onSubmit({ email, password }) {
     const data = await gql(LOGIN, { input: { email, password, deviceToken: deviceToken() } });
     saveSession(data.login);

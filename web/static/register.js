@@ -1,8 +1,9 @@
 import { bindForm, byId, checkNewPassword, errorText, gql, showText } from "./app.js";
+import { t } from "./i18n.js";
 
 const SIGN_UP = "mutation SignUp($input: RegisterInput!) { signUp(input: $input) { message } }";
 // The answer is the same whether or not the address has an account; so is what the page shows.
-const GENERIC = "Check your inbox to finish creating your account.";
+const GENERIC = t("js.signup_sent");
 
 const form = byId("register-form");
 const sent = byId("signup-sent");
@@ -23,11 +24,11 @@ function waitToResend() {
   if (resendAfter > 0) waitTimer = setTimeout(() => (resend.disabled = false), resendAfter * 1000);
 }
 
-function showSent(text, email) {
+function showSent(email) {
   form.hidden = true;
   sent.hidden = false;
   byId("signup-email").textContent = email;
-  showText(message, text || GENERIC);
+  showText(message, GENERIC);
   showText(resendError, "");
   message.focus();
   waitToResend();
@@ -39,9 +40,9 @@ bindForm(form, {
   async onSubmit({ username, email, password }) {
     checkNewPassword(form, "password", password);
     const input = { username, email, password };
-    const data = await gql(SIGN_UP, { input });
+    await gql(SIGN_UP, { input });
     last = input;
-    showSent(data.signUp.message, email);
+    showSent(email);
   },
 });
 
@@ -50,8 +51,8 @@ resend.addEventListener("click", async () => {
   resend.disabled = true;
   showText(resendError, "");
   try {
-    const data = await gql(SIGN_UP, { input: last });
-    showSent(data.signUp.message, last.email);
+    await gql(SIGN_UP, { input: last });
+    showSent(last.email);
   } catch (err) {
     showText(resendError, errorText(err));
     resend.disabled = false;

@@ -1,4 +1,5 @@
 import { bindForm, byId, checkNewPassword, gql, lockForm, showText, takeToken } from "./app.js";
+import { lang, t } from "./i18n.js";
 
 const CHECK = "query CheckResetToken($token: String!) { checkResetToken(token: $token) { valid expiresAt } }";
 const RESET = "mutation ResetPassword($input: ResetPasswordInput!) { resetPassword(input: $input) { message } }";
@@ -37,7 +38,7 @@ bindForm(form, {
       await gql(RESET, { input: { token, newPassword } });
     } catch (err) {
       if (err.code === "INVALID_RESET_TOKEN" || (err.code === "BAD_USER_INPUT" && err.field === "token")) {
-        showProblem("This reset link is invalid or has expired.");
+        showProblem(t("js.reset_link_invalid"));
         return;
       }
       throw err;
@@ -47,23 +48,23 @@ bindForm(form, {
 });
 
 if (!token) {
-  showProblem("This reset link is incomplete. Open the link from your email again, or request a new one.");
+  showProblem(t("js.reset_link_incomplete"));
 } else {
   lockForm(form, true);
-  showInfo("Checking your link…");
+  showInfo(t("js.checking_link"));
   try {
     const { checkResetToken: check } = await gql(CHECK, { token });
     if (check.valid) {
       const until = check.expiresAt ? new Date(check.expiresAt) : null;
       showInfo(
         until && !Number.isNaN(until.getTime())
-          ? `Choose a new password before ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}, when this link expires.`
+          ? t("js.reset_until", until.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" }))
           : "",
       );
       lockForm(form, false);
       byId("new-password").focus();
     } else {
-      showProblem("This reset link is invalid or has expired.");
+      showProblem(t("js.reset_link_invalid"));
     }
   } catch {
     // The check only spares the person a form that cannot work; when it cannot be made,

@@ -1,6 +1,7 @@
 // The stored session, shared by the tabs of one browser: keeping it, renewing its access token
 // while the person is active, and ending it. Pages import it through app.js.
 import { GqlError, post } from "./api.js";
+import { t } from "./i18n.js";
 
 export const SESSION_KEY = "latchkey.session";
 // DEVICE_KEY keeps the last session's device token across tabs and restarts: it is no
@@ -83,7 +84,7 @@ export function saveSession(session, receivedAt = Date.now()) {
   } catch {
     throw new GqlError({
       code: "STORAGE_ERROR",
-      message: "Your browser refused to keep the session. Allow site storage and try again.",
+      message: t("js.storage_error"),
     });
   }
 }
@@ -124,7 +125,7 @@ function renewAt(session) {
 }
 
 function ended() {
-  return new GqlError({ code: "UNAUTHENTICATED", message: "Your session has ended. Please sign in again." });
+  return new GqlError({ code: "UNAUTHENTICATED", message: t("js.session_ended") });
 }
 
 let renewing = null;

@@ -1,4 +1,5 @@
 import { SESSION_FIELDS, bindForm, byId, gql, lockForm, saveSession, showText, takeToken } from "./app.js";
+import { t } from "./i18n.js";
 
 const VERIFY = `mutation VerifyEmail($input: VerifyEmailInput!) { verifyEmail(input: $input) { ${SESSION_FIELDS} } }`;
 
@@ -38,7 +39,7 @@ bindForm(form, {
       if (err.code === "INVALID_VERIFICATION_TOKEN") {
         showProblem(
           !err.message || err.message === INVALID
-            ? "This link is invalid, used or has expired. Sign up again for a new one, or sign in if your account exists."
+            ? t("js.verify_link_invalid")
             : err.message,
         );
         return;
@@ -55,7 +56,7 @@ bindForm(form, {
 });
 
 if (!token) {
-  showProblem("This link is incomplete. Open the link from your email again, or sign up again.");
+  showProblem(t("js.verify_link_incomplete"));
 } else {
   byId("verify-submit").focus();
 }
