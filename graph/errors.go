@@ -92,6 +92,26 @@ func classify(err error) (code, message string, ext map[string]any) {
 	return code, message, ext
 }
 
+// eachField answers a resolver's account.FieldErrors with one GraphQL error per field, each at
+// the resolver's path and place in the document, so that a client sees every field at fault.
+func eachField(ctx context.Context, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	var fields account.FieldErrors
+	if err == nil || !errors.As(err, &fields) {
+		return res, err
+	}
+	var locs []gqlerror.Location
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Position != nil {
+		locs = []gqlerror.Location{{Line: fc.Field.Position.Line, Column: fc.Field.Position.Column}}
+	}
+	list := make(gqlerror.List, len(fields))
+	for i, f := range fields {
+		list[i] = gqlerror.WrapPath(graphql.GetPath(ctx), f)
+		list[i].Locations = locs
+	}
+	return res, list
+}
+
 // errorPresenter hands gqlgen's errors to toGraphQLError.
 func errorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
