@@ -72,7 +72,7 @@ func classify(err error) (code, message string, ext map[string]any) {
 			if reason == "" {
 				reason = errcode.ValidationFailed
 			}
-			return account.CodeBadUserInput, gqlErr.Message, map[string]any{"code": account.CodeBadUserInput, "reason": reason}
+			return account.CodeBadUserInput, requestMessage(gqlErr), map[string]any{"code": account.CodeBadUserInput, "reason": reason}
 		}
 	}
 	code, message = account.ErrorCode(err), account.ErrorMessage(err)
