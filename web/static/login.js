@@ -8,6 +8,8 @@ if (queryFlag("reset")) {
 } else if (queryFlag("email-changed")) {
   showText(notice, "Email address changed. Sign in with your new address.");
 } else if (queryFlag("expired")) {
+  // News, not a success: shown in the neutral style.
+  notice.classList.replace("success", "neutral");
   showText(notice, "Your session has ended. Please sign in again.");
 }
 

@@ -1,4 +1,4 @@
-import { bindForm, byId, checkNewPassword, errorText, gql, showText } from "./app.js";
+import { bindForm, byId, errorText, gql, showText } from "./app.js";
 
 const SIGN_UP = "mutation SignUp($input: RegisterInput!) { signUp(input: $input) { message } }";
 // The answer is the same whether or not the address has an account; so is what the page shows.
@@ -36,8 +36,8 @@ function showSent(text, email) {
 bindForm(form, {
   submit: byId("register-submit"),
   error: byId("register-error"),
+  // The server checks every field at once and names each one at fault; so no check here.
   async onSubmit({ username, email, password }) {
-    checkNewPassword(form, "password", password);
     const input = { username, email, password };
     const data = await gql(SIGN_UP, { input });
     last = input;
