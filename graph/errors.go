@@ -92,24 +92,38 @@ func classify(err error) (code, message string, ext map[string]any) {
 	return code, message, ext
 }
 
-// eachField answers a resolver's account.FieldErrors with one GraphQL error per field, each at
-// the resolver's path and place in the document, so that a client sees every field at fault.
-func eachField(ctx context.Context, next graphql.Resolver) (any, error) {
-	res, err := next(ctx)
-	var fields account.FieldErrors
-	if err == nil || !errors.As(err, &fields) {
-		return res, err
+// eachField answers the account.FieldErrors a resolver returned, presented as one error, with
+// one GraphQL error per field, in their order, at the resolver's path and place in the document,
+// so that a client sees every field at fault. It looks at each response once, not at each field.
+func eachField(log *slog.Logger) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if resp == nil || len(resp.Errors) == 0 {
+			return resp
+		}
+		var out gqlerror.List // only when there is something to split
+		for i, e := range resp.Errors {
+			var fields account.FieldErrors
+			if !errors.As(e, &fields) {
+				if out != nil {
+					out = append(out, e)
+				}
+				continue
+			}
+			if out == nil {
+				out = append(gqlerror.List{}, resp.Errors[:i]...)
+			}
+			for _, f := range fields {
+				one := toGraphQLError(ctx, log, gqlerror.WrapPath(e.Path, f))
+				one.Locations = e.Locations
+				out = append(out, one)
+			}
+		}
+		if out != nil {
+			resp.Errors = out
+		}
+		return resp
 	}
-	var locs []gqlerror.Location
-	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Position != nil {
-		locs = []gqlerror.Location{{Line: fc.Field.Position.Line, Column: fc.Field.Position.Column}}
-	}
-	list := make(gqlerror.List, len(fields))
-	for i, f := range fields {
-		list[i] = gqlerror.WrapPath(graphql.GetPath(ctx), f)
-		list[i].Locations = locs
-	}
-	return res, list
 }
 
 // errorPresenter hands gqlgen's errors to toGraphQLError.
