@@ -243,7 +243,7 @@ func TestUserError(t *testing.T) {
 		err  error
 		want string
 	}{
-		"ErrWithField":    {&account.Error{Code: account.CodeBadUserInput, Field: "email", Message: "Enter a valid email address"}, "email: Enter a valid email address"},
+		"ErrWithField": {&account.Error{Code: account.CodeBadUserInput, Field: "email", Message: "Enter a valid email address"}, "email: Enter a valid email address"},
 		"ErrEveryField": {account.FieldErrors{
 			{Code: account.CodeBadUserInput, Field: "username", Message: "Username must be 3 to 64 characters"},
 			{Code: account.CodeBadUserInput, Field: "email", Message: "Enter a valid email address"},
