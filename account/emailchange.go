@@ -31,15 +31,18 @@ func (s *Service) ChangeEmail(ctx context.Context, newEmail, password string) (s
 	if err != nil {
 		return "", err
 	}
+	var bad inputErrors
 	newEmail, err = normalizeEmail("newEmail", newEmail)
-	if err != nil {
+	_ = bad.add(err)
+	// The caller knows their own address, so saying so tells nothing.
+	if err == nil && newEmail == u.Email {
+		_ = bad.add(errSameEmail)
+	}
+	// Checked (and counted) whatever the address, so that both fields are answered at once.
+	if err := bad.add(s.verifyCurrent(ctx, u, "password", password)); err != nil {
 		return "", err
 	}
-	// The caller knows their own address, so saying so tells nothing.
-	if newEmail == u.Email {
-		return "", errSameEmail
-	}
-	if err := s.verifyCurrent(ctx, u, "password", password); err != nil {
+	if err := bad.err(); err != nil {
 		return "", err
 	}
 	if err := s.recordEmailChange(ctx, u, newEmail); err != nil {

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"strings"
 )
 
 // Error codes from the public contract. They are the only codes a client ever sees.
@@ -69,6 +70,54 @@ func unavailable(err error) bool {
 
 func badInput(field, message string) *Error {
 	return &Error{Code: CodeBadUserInput, Field: field, Message: message}
+}
+
+// FieldErrors is the BAD_USER_INPUT answer about several fields of one input at once, in the
+// order of the input's fields. errors.As finds its first *Error, so a caller that reads one
+// error reads that one.
+type FieldErrors []*Error
+
+func (e FieldErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap gives each field's *Error.
+func (e FieldErrors) Unwrap() []error {
+	errs := make([]error, len(e))
+	for i, err := range e {
+		errs[i] = err
+	}
+	return errs
+}
+
+// inputErrors gathers the field errors of one input, so that all are answered at once.
+type inputErrors []*Error
+
+// add keeps err when it is about an input field and returns nil; any other error (rate limit,
+// database) it returns, for the caller to stop at.
+func (l *inputErrors) add(err error) error {
+	var e *Error
+	if errors.As(err, &e) && e.Code == CodeBadUserInput && e.Field != "" {
+		*l = append(*l, e)
+		return nil
+	}
+	return err
+}
+
+// err is nil, the one field error (so that one wrong field is answered as it always was), or
+// FieldErrors.
+func (l inputErrors) err() error {
+	switch len(l) {
+	case 0:
+		return nil
+	case 1:
+		return l[0]
+	}
+	return FieldErrors(l)
 }
 
 var (

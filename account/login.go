@@ -16,14 +16,8 @@ import (
 // for operators (server createuser, server populate).
 // Errors: BAD_USER_INPUT (username, email, password).
 func (s *Service) CreateUser(ctx context.Context, username, email, password string) (*ent.User, error) {
-	if err := validUsername(username); err != nil {
-		return nil, err
-	}
-	email, err := normalizeEmail("email", email)
+	email, err := s.checkNewAccount(ctx, username, email, password)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.checkPassword("password", password); err != nil {
 		return nil, err
 	}
 	hash, err := s.hash(ctx, password)
@@ -32,15 +26,20 @@ func (s *Service) CreateUser(ctx context.Context, username, email, password stri
 	}
 	var created *ent.User
 	err = s.withTx(ctx, func(tx *ent.Tx) error {
-		if taken, err := tx.User.Query().Where(user.Email(email)).Exist(ctx); err != nil {
-			return fmt.Errorf("find email: %w", err)
-		} else if taken {
-			return errEmailTaken
-		}
+		// Again inside the transaction: an account may have taken either since.
+		var bad inputErrors
 		if taken, err := s.usernameTaken(ctx, tx.User, username); err != nil {
 			return err
 		} else if taken {
-			return errUsernameTaken
+			_ = bad.add(errUsernameTaken)
+		}
+		if taken, err := tx.User.Query().Where(user.Email(email)).Exist(ctx); err != nil {
+			return fmt.Errorf("find email: %w", err)
+		} else if taken {
+			_ = bad.add(errEmailTaken)
+		}
+		if err := bad.err(); err != nil {
+			return err
 		}
 		created, err = tx.User.Create().SetUsername(username).SetEmail(email).SetPasswordHash(hash).
 			SetLocale(locale.FromContext(ctx)).Save(ctx)

@@ -144,10 +144,13 @@ func (s *Service) ChangePassword(ctx context.Context, current, newPassword strin
 	if err != nil {
 		return nil, err
 	}
-	if err := s.verifyCurrent(ctx, u, "currentPassword", current); err != nil {
+	// Both fields are answered at once; the current password is checked (and counted) either way.
+	var bad inputErrors
+	if err := bad.add(s.verifyCurrent(ctx, u, "currentPassword", current)); err != nil {
 		return nil, err
 	}
-	if err := s.checkPassword("newPassword", newPassword); err != nil {
+	_ = bad.add(s.checkPassword("newPassword", newPassword))
+	if err := bad.err(); err != nil {
 		return nil, err
 	}
 	hash, err := s.hash(ctx, newPassword)

@@ -62,24 +62,13 @@ func (s *Service) SignUp(ctx context.Context, username, email, password string, 
 	if err := s.allow(ctx, opRegister); err != nil {
 		return "", err
 	}
-	chosen, err := chooseLocale(ctx, lang)
+	chosen, localeErr := chooseLocale(ctx, lang)
+	email, err := s.checkNewAccount(ctx, username, email, password)
+	if err == nil {
+		err = localeErr // the input's last field
+	}
 	if err != nil {
 		return "", err
-	}
-	if err := validUsername(username); err != nil {
-		return "", err
-	}
-	email, err = normalizeEmail("email", email)
-	if err != nil {
-		return "", err
-	}
-	if err := s.checkPassword("password", password); err != nil {
-		return "", err
-	}
-	if taken, err := s.usernameTaken(ctx, s.db.User, username); err != nil {
-		return "", err
-	} else if taken {
-		return "", errUsernameTaken
 	}
 	hash, err := s.hash(ctx, password)
 	if err != nil {
@@ -100,6 +89,28 @@ func (s *Service) SignUp(ctx context.Context, username, email, password string, 
 	s.cfg.Observer.MailEvent(string(outboxmail.KindSignUp), "queued")
 	s.cfg.Outbox.Wake()
 	return SignUpMessage, nil
+}
+
+// checkNewAccount checks the input of a new account and answers every field at fault at once,
+// in the input's order, with the normalised email. The username, which is public, is looked up
+// whenever it is well-formed; the email never is, so which errors come back tells nothing of it.
+func (s *Service) checkNewAccount(ctx context.Context, username, email, password string) (string, error) {
+	var bad inputErrors
+	nameErr := validUsername(username)
+	if nameErr == nil {
+		taken, err := s.usernameTaken(ctx, s.db.User, username)
+		if err != nil {
+			return "", err
+		}
+		if taken {
+			nameErr = errUsernameTaken
+		}
+	}
+	_ = bad.add(nameErr)
+	email, err := normalizeEmail("email", email)
+	_ = bad.add(err)
+	_ = bad.add(s.checkPassword("password", password))
+	return email, bad.err()
 }
 
 // usernameTaken reports whether an account has username, whatever its case. Pending sign-ups

@@ -3,3 +3,7 @@
 // handler that app.New wires, on a real database and a real SMTP server (see app/apptest).
 // Tests of one package's own behaviour live beside that package instead.
 package contract
+
+// graphql-js, whose printSchema the schema test compares schema.graphql with, from the npm
+// registry at the version npm.json pins.
+//go:generate go -C .. run ./cmd/npmvendor -dir contract/testdata/npm

@@ -129,7 +129,9 @@ func TestResetPage(t *testing.T) {
 		tb.fill("confirm-password", "a brand new passwort")
 		tb.click("reset-submit")
 		tb.wantText("confirm-password-error", "Passwords do not match")
-		tb.wantText("reset-error", "Passwords do not match")
+		if n := tb.timesShown("Passwords do not match"); n != 1 || !tb.hidden("reset-error") {
+			t.Errorf("the mismatch is shown %d times (the form's alert hidden: %v), want once, beside the field", n, tb.hidden("reset-error"))
+		}
 		if got := tb.eval(`document.activeElement.id`); got != "confirm-password" {
 			t.Errorf("focus is on #%s, want the confirmation", got)
 		}

@@ -13,7 +13,7 @@ func toUser(u *ent.User) *model.User {
 		ID:            strconv.Itoa(u.ID),
 		Username:      u.Username,
 		Email:         u.Email,
-		CreatedAt:     u.CreatedAt.UTC(),
+		CreatedAt:     u.CreatedAt,
 		EmailVerified: u.EmailVerified,
 		Locale:        u.Locale,
 	}
@@ -23,12 +23,12 @@ func toSession(s *account.Session) *model.Session {
 	return &model.Session{
 		AccessToken: s.AccessToken,
 		TokenType:   "Bearer",
-		ExpiresAt:   s.ExpiresAt.UTC(),
+		ExpiresAt:   s.ExpiresAt,
 		DeviceToken: s.DeviceToken,
 		User:        toUser(s.User),
 
 		RefreshToken:     s.RefreshToken,
-		RefreshExpiresAt: s.RefreshExpiresAt.UTC(),
+		RefreshExpiresAt: s.RefreshExpiresAt,
 	}
 }
 
@@ -37,8 +37,8 @@ func toSessionInfos(list []account.SessionInfo) []model.SessionInfo {
 	for i, s := range list {
 		out[i] = model.SessionInfo{
 			ID:         s.ID,
-			CreatedAt:  s.CreatedAt.UTC(),
-			LastUsedAt: s.LastUsedAt.UTC(),
+			CreatedAt:  s.CreatedAt,
+			LastUsedAt: s.LastUsedAt,
 			IPAddress:  optional(s.IPAddress),
 			UserAgent:  optional(s.UserAgent),
 			Current:    s.Current,

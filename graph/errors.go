@@ -72,7 +72,7 @@ func classify(err error) (code, message string, ext map[string]any) {
 			if reason == "" {
 				reason = errcode.ValidationFailed
 			}
-			return account.CodeBadUserInput, gqlErr.Message, map[string]any{"code": account.CodeBadUserInput, "reason": reason}
+			return account.CodeBadUserInput, requestMessage(gqlErr), map[string]any{"code": account.CodeBadUserInput, "reason": reason}
 		}
 	}
 	code, message = account.ErrorCode(err), account.ErrorMessage(err)
@@ -90,6 +90,40 @@ func classify(err error) (code, message string, ext map[string]any) {
 		ext["retryAfter"] = account.UnavailableRetryAfter
 	}
 	return code, message, ext
+}
+
+// eachField answers the account.FieldErrors a resolver returned, presented as one error, with
+// one GraphQL error per field, in their order, at the resolver's path and place in the document,
+// so that a client sees every field at fault. It looks at each response once, not at each field.
+func eachField(log *slog.Logger) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if resp == nil || len(resp.Errors) == 0 {
+			return resp
+		}
+		var out gqlerror.List // only when there is something to split
+		for i, e := range resp.Errors {
+			var fields account.FieldErrors
+			if !errors.As(e, &fields) {
+				if out != nil {
+					out = append(out, e)
+				}
+				continue
+			}
+			if out == nil {
+				out = append(gqlerror.List{}, resp.Errors[:i]...)
+			}
+			for _, f := range fields {
+				one := toGraphQLError(ctx, log, gqlerror.WrapPath(e.Path, f))
+				one.Locations = e.Locations
+				out = append(out, one)
+			}
+		}
+		if out != nil {
+			resp.Errors = out
+		}
+		return resp
+	}
 }
 
 // errorPresenter hands gqlgen's errors to toGraphQLError.

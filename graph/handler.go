@@ -59,6 +59,7 @@ func NewHandler(accounts *account.Service, opts Options) http.Handler {
 	srv.Use(operationShape{maxDepth: opts.DepthLimit, maxFields: opts.FieldLimit})
 	srv.Use(extension.FixedComplexityLimit(opts.ComplexityLimit))
 	srv.Use(onePasswordOperation{})
+	srv.AroundResponses(eachField(log))
 	srv.SetErrorPresenter(errorPresenter(log))
 	srv.SetRecoverFunc(recoverFunc)
 	srv.AroundOperations(logOperation(log, opts.Observe))

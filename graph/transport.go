@@ -82,7 +82,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	t.write(ctx, w, responses(ctx))
+	t.respond(ctx, w, media, responses(ctx))
 }
 
 // refuse answers a request that is refused before any GraphQL runs: a GraphQL error response

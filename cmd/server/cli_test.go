@@ -244,7 +244,11 @@ func TestUserError(t *testing.T) {
 		err  error
 		want string
 	}{
-		"ErrWithField":    {&account.Error{Code: account.CodeBadUserInput, Field: "email", Message: "Enter a valid email address"}, "email: Enter a valid email address"},
+		"ErrWithField": {&account.Error{Code: account.CodeBadUserInput, Field: "email", Message: "Enter a valid email address"}, "email: Enter a valid email address"},
+		"ErrEveryField": {account.FieldErrors{
+			{Code: account.CodeBadUserInput, Field: "username", Message: "Username must be 3 to 64 characters"},
+			{Code: account.CodeBadUserInput, Field: "email", Message: "Enter a valid email address"},
+		}, "username: Username must be 3 to 64 characters\nemail: Enter a valid email address"},
 		"ErrWithoutField": {fmt.Errorf("wrapped: %w", &account.Error{Code: account.CodeRateLimited, Message: "Too many requests, try again later"}), "Too many requests, try again later"},
 		// The operator's own terminal: the cause is what they need.
 		"ErrInternal": {cause, "create user: disk I/O error"},

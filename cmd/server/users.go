@@ -98,6 +98,14 @@ func userError(err error) error {
 	case account.CodeUnavailable:
 		return fmt.Errorf("%s (%w)", account.ErrorMessage(err), err)
 	}
+	var fields account.FieldErrors
+	if errors.As(err, &fields) {
+		lines := make([]string, len(fields))
+		for i, f := range fields {
+			lines[i] = f.Field + ": " + f.Message
+		}
+		return errors.New(strings.Join(lines, "\n"))
+	}
 	var e *account.Error
 	if errors.As(err, &e) && e.Field != "" {
 		return fmt.Errorf("%s: %s", e.Field, account.ErrorMessage(err))

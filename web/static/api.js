@@ -4,14 +4,16 @@ import { serverText, t } from "./i18n.js";
 
 const REQUEST_TIMEOUT_MS = 15000;
 
-// GqlError is what post throws: the first GraphQL error, with its contract code.
+// GqlError is what post throws: the first GraphQL error, with its contract code; errors holds
+// every error of the answer ({ code, message, field }), as a form shows one beside each field.
 export class GqlError extends Error {
-  constructor({ code, message, field = null, retryAfter = null }) {
+  constructor({ code, message, field = null, retryAfter = null, errors = [] }) {
     super(message);
     this.name = "GqlError";
     this.code = code;
     this.field = field;
     this.retryAfter = retryAfter;
+    this.errors = errors;
   }
 }
 
@@ -49,6 +51,12 @@ export async function post(query, variables = {}, { token = null, timeoutMs = RE
       message: serverText(first.message || ""),
       field: lastSegment(ext.field),
       retryAfter: toSeconds(ext.retryAfter) ?? toSeconds(response.headers.get("Retry-After")),
+      errors: body.errors.map((e) => ({
+        code: (e && e.extensions && e.extensions.code) || "INTERNAL_SERVER_ERROR",
+        message: (e && e.message) || "",
+        field: lastSegment(e && e.extensions && e.extensions.field),
+        retryAfter: toSeconds(e && e.extensions && e.extensions.retryAfter),
+      })),
     });
   }
   if (response.status === 429) {

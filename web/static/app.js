@@ -143,19 +143,24 @@ class MissingFields extends Error {
   }
 }
 
-// showError writes a form's error: always in the form's alert, and also next to each input it
-// concerns; the first of those gets focus, so a keyboard user lands where the fix is.
+// showError writes a form's errors, each once: one about an input beside that input, any other
+// in the form's alert. The first input at fault gets focus, so a keyboard user lands where the
+// fix is. An error may carry several (errors: every field the server or the page found wrong).
 export function showError(form, errorElement, error, messages = {}) {
-  const text = (error && messages[error.code]) || errorText(error);
-  showText(errorElement, text);
-  const fieldErrors = error instanceof MissingFields ? error.errors : [{ field: error && error.field, message: text }];
+  const list = error && Array.isArray(error.errors) && error.errors.length > 0 ? error.errors : [error];
+  const elsewhere = [];
   let first = null;
-  for (const { field, message } of fieldErrors) {
-    const input = fieldInput(form, field);
-    if (!input) continue;
+  for (const e of list) {
+    const message = (e && messages[e.code]) || errorText(e);
+    const input = fieldInput(form, e && e.field);
+    if (!input) {
+      if (!elsewhere.includes(message)) elsewhere.push(message);
+      continue;
+    }
     setFieldError(input, message);
     first = first || input;
   }
+  showText(errorElement, elsewhere.join(" "));
   if (first) first.focus();
 }
 

@@ -9,6 +9,8 @@ if (queryFlag("reset")) {
 } else if (queryFlag("email-changed")) {
   showText(notice, t("js.email_changed"));
 } else if (queryFlag("expired")) {
+  // News, not a success: shown in the neutral style.
+  notice.classList.replace("success", "neutral");
   showText(notice, t("js.session_ended"));
 }
 

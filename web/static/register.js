@@ -1,4 +1,4 @@
-import { bindForm, byId, checkNewPassword, errorText, gql, showText } from "./app.js";
+import { bindForm, byId, errorText, gql, showText } from "./app.js";
 import { t } from "./i18n.js";
 
 const SIGN_UP = "mutation SignUp($input: RegisterInput!) { signUp(input: $input) { message } }";
@@ -37,8 +37,8 @@ function showSent(email) {
 bindForm(form, {
   submit: byId("register-submit"),
   error: byId("register-error"),
+  // The server checks every field at once and names each one at fault; so no check here.
   async onSubmit({ username, email, password }) {
-    checkNewPassword(form, "password", password);
     const input = { username, email, password };
     await gql(SIGN_UP, { input });
     last = input;
