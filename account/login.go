@@ -16,7 +16,7 @@ import (
 // for operators (server createuser, server populate).
 // Errors: BAD_USER_INPUT (username, email, password).
 func (s *Service) CreateUser(ctx context.Context, username, email, password string) (*ent.User, error) {
-	email, err := s.checkNewAccount(ctx, username, email, password)
+	email, err := s.checkNewAccount(ctx, username, email, password, lookUpEmail)
 	if err != nil {
 		return nil, err
 	}

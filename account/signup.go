@@ -63,7 +63,7 @@ func (s *Service) SignUp(ctx context.Context, username, email, password string, 
 		return "", err
 	}
 	chosen, localeErr := chooseLocale(ctx, lang)
-	email, err := s.checkNewAccount(ctx, username, email, password)
+	email, err := s.checkNewAccount(ctx, username, email, password, neverLookUpEmail)
 	if err == nil {
 		err = localeErr // the input's last field
 	}
@@ -91,10 +91,20 @@ func (s *Service) SignUp(ctx context.Context, username, email, password string, 
 	return SignUpMessage, nil
 }
 
+// emailLookup says whether checkNewAccount may say that an address has an account: register
+// does (its insert would say so anyway), signUp never.
+type emailLookup bool
+
+const (
+	lookUpEmail      emailLookup = true
+	neverLookUpEmail emailLookup = false
+)
+
 // checkNewAccount checks the input of a new account and answers every field at fault at once,
 // in the input's order, with the normalised email. The username, which is public, is looked up
-// whenever it is well-formed; the email never is, so which errors come back tells nothing of it.
-func (s *Service) checkNewAccount(ctx context.Context, username, email, password string) (string, error) {
+// whenever it is well-formed; the email only with lookUpEmail, so that for signUp which errors
+// come back tells nothing of it.
+func (s *Service) checkNewAccount(ctx context.Context, username, email, password string, lookup emailLookup) (string, error) {
 	var bad inputErrors
 	nameErr := validUsername(username)
 	if nameErr == nil {
@@ -108,6 +118,15 @@ func (s *Service) checkNewAccount(ctx context.Context, username, email, password
 	}
 	_ = bad.add(nameErr)
 	email, err := normalizeEmail("email", email)
+	if err == nil && lookup == lookUpEmail {
+		taken, lookErr := s.db.User.Query().Where(user.Email(email)).Exist(ctx)
+		if lookErr != nil {
+			return "", fmt.Errorf("find email: %w", lookErr)
+		}
+		if taken {
+			err = errEmailTaken
+		}
+	}
 	_ = bad.add(err)
 	_ = bad.add(s.checkPassword("password", password))
 	return email, bad.err()

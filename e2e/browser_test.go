@@ -133,6 +133,7 @@ type tab struct {
 
 	mu       sync.Mutex
 	problems []string
+	checked  map[string]bool // states axe-core has looked at (checkState)
 }
 
 // openTab opens a tab in a fresh browser context: to the pages, a browser of its own.

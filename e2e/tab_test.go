@@ -57,6 +57,7 @@ func (tb *tab) open(path, submitID string) {
 	if submitID != "" {
 		tb.waitEnabled(submitID)
 	}
+	tb.checkState()
 }
 
 func (tb *tab) waitEnabled(id string) {
@@ -97,6 +98,7 @@ func (tb *tab) wantText(id, want string) {
 	for {
 		text, err := run(tb, chromedp.Evaluate[string](expr))
 		if got = strings.TrimSpace(text); err == nil && strings.Contains(got, want) {
+			tb.checkState()
 			return
 		}
 		select {
@@ -128,6 +130,7 @@ func (tb *tab) waitPath(want string) {
 		got, err := run(tb, chromedp.Evaluate[string](
 			`document.readyState === "complete" ? location.pathname + location.search : ""`))
 		if err == nil && got == want {
+			tb.checkState()
 			return
 		}
 		select {

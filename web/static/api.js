@@ -53,7 +53,7 @@ export async function post(query, variables = {}, { token = null, timeoutMs = RE
       retryAfter: toSeconds(ext.retryAfter) ?? toSeconds(response.headers.get("Retry-After")),
       errors: body.errors.map((e) => ({
         code: (e && e.extensions && e.extensions.code) || "INTERNAL_SERVER_ERROR",
-        message: (e && e.message) || "",
+        message: serverText((e && e.message) || ""),
         field: lastSegment(e && e.extensions && e.extensions.field),
         retryAfter: toSeconds(e && e.extensions && e.extensions.retryAfter),
       })),
