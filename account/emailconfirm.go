@@ -7,8 +7,6 @@ import (
 	"latchkey/ent"
 	"latchkey/ent/emailchange"
 	"latchkey/ent/outboxmail"
-	"latchkey/ent/passwordresettoken"
-	"latchkey/ent/session"
 	"latchkey/ent/user"
 )
 
@@ -89,10 +87,7 @@ func (s *Service) applyEmailChange(ctx context.Context, tx *ent.Tx, tokenHash st
 	if n != 1 {
 		return nil, errInvalidVerificationToken
 	}
-	if _, err := tx.PasswordResetToken.Delete().Where(passwordresettoken.UserID(u.ID)).Exec(ctx); err != nil {
-		return nil, fmt.Errorf("delete reset tokens: %w", err)
-	}
-	if _, err := s.revokeSessions(ctx, tx, session.UserID(u.ID)); err != nil {
+	if err := s.endCredentials(ctx, tx, u.ID); err != nil {
 		return nil, err
 	}
 	err = tx.OutboxMail.Create().

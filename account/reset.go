@@ -203,16 +203,23 @@ func (s *Service) setPassword(ctx context.Context, tx *ent.Tx, userID int, hash 
 	if err != nil {
 		return nil, fmt.Errorf("reload user: %w", err)
 	}
-	if _, err := tx.PasswordResetToken.Delete().Where(passwordresettoken.UserID(userID)).Exec(ctx); err != nil {
-		return nil, fmt.Errorf("delete reset tokens: %w", err)
-	}
-	if _, err := s.revokeSessions(ctx, tx, session.UserID(userID)); err != nil {
+	if err := s.endCredentials(ctx, tx, userID); err != nil {
 		return nil, err
 	}
 	if err := s.queuePasswordNotice(ctx, tx, u, s.now()); err != nil {
 		return nil, fmt.Errorf("queue changed mail: %w", err)
 	}
 	return u, nil
+}
+
+// endCredentials ends every session and reset token of the user, in tx: what securing the
+// account after a password or address change asks.
+func (s *Service) endCredentials(ctx context.Context, tx *ent.Tx, userID int) error {
+	if _, err := tx.PasswordResetToken.Delete().Where(passwordresettoken.UserID(userID)).Exec(ctx); err != nil {
+		return fmt.Errorf("delete reset tokens: %w", err)
+	}
+	_, err := s.revokeSessions(ctx, tx, session.UserID(userID))
+	return err
 }
 
 // DeleteExpiredResetTokens deletes the reset tokens that can no longer be spent, logging how many.

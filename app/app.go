@@ -92,16 +92,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		}
 		a.redis, acfg.Limiter = rc, ratelimit.New(rc, opts.RedisPrefix)
 	}
-	if a.replicas = sharedDatabase(a.DB.Dialect); a.replicas != nil {
-		acfg.Replicas = a.replicas
-	}
-	if a.Accounts, a.outbox, err = newAccounts(a.DB, mailer, acfg, cfg, opts, log); err != nil {
+	if err := a.startAccounts(ctx, mailer, acfg, opts); err != nil {
 		return nil, err
-	}
-	if a.replicas != nil {
-		if err := a.replicas.watch(ctx, cfg.Database.URL.Raw, a.Accounts, log); err != nil {
-			return nil, err
-		}
 	}
 	pages, err := web.New(cfg.AppName, cfg.Account.PasswordMinLength, cfg.Account.ResetMailMinInterval)
 	if err != nil {
@@ -127,6 +119,21 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options
 		a.Metrics = server.NewMetrics(m, cfg.HTTP.DebugPprof)
 	}
 	return a, nil
+}
+
+// startAccounts builds the account service and its outbox and, on PostgreSQL, starts listening
+// for the other replicas' writes.
+func (a *App) startAccounts(ctx context.Context, mailer *email.Mailer, acfg account.Config, opts Options) (err error) {
+	if a.replicas = sharedDatabase(a.DB.Dialect); a.replicas != nil {
+		acfg.Replicas = a.replicas
+	}
+	if a.Accounts, a.outbox, err = newAccounts(a.DB, mailer, acfg, a.Config, opts, a.log); err != nil {
+		return err
+	}
+	if a.replicas != nil {
+		return a.replicas.watch(ctx, a.Config.Database.URL.Raw, a.Accounts, a.log)
+	}
+	return nil
 }
 
 // publishedKeys is what /.well-known/jwks.json serves: nothing with HS*, whose key is secret.
