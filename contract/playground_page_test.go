@@ -35,12 +35,24 @@ func TestPlaygroundPolicyTrustsOnlyItself(t *testing.T) {
 	csp := page.Header.Get("Content-Security-Policy")
 	allowed := map[string]string{
 		"default-src": "'none'", "script-src": "'self'", "connect-src": "'self'",
-		"style-src": "'self' 'unsafe-inline'", "font-src": "'self' data:", "img-src": "'self' data:",
+		"font-src": "'self' data:", "img-src": "'self' data:",
 	}
 	for d, want := range allowed {
 		if got, _ := cspDirective(csp, d); got != want {
 			t.Errorf("%s = %q, want %q", d, got, want)
 		}
+	}
+	// Styles: the origin's files and the <style> elements GraphiQL marks with this response's
+	// nonce, which the page hands it; a new one every time.
+	nonce := regexp.MustCompile(`data-style-nonce="([A-Za-z0-9_-]{22,})"`).FindSubmatch(page.Body)
+	if nonce == nil {
+		t.Fatalf("the page hands GraphiQL no style nonce:\n%s", page.Body)
+	}
+	if got, _ := cspDirective(csp, "style-src"); got != "'self' 'nonce-"+string(nonce[1])+"'" {
+		t.Errorf("style-src = %q, want 'self' and the page's nonce %s", got, nonce[1])
+	}
+	if again := sendRaw(t, env, http.MethodGet, "/playground", nil, nil); strings.Contains(string(again.Body), string(nonce[1])) {
+		t.Error("two responses carry the same style nonce")
 	}
 	assets := regexp.MustCompile(`<(script|link)\b[^>]*?(?:src|href)="([^"]+)"[^>]*>`).FindAllStringSubmatch(string(page.Body), -1)
 	if len(assets) < 5 {

@@ -2,8 +2,10 @@ package server
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"encoding/hex"
 	"html/template"
 	"io/fs"
@@ -28,12 +30,24 @@ var playgroundScripts = []string{
 
 var playgroundStyles = []string{"npm/graphiql/graphiql.min.css", "playground.css"}
 
-// playgroundCSP trusts this origin only: no inline script, no other host. GraphiQL's stylesheet
-// embeds its fonts and icons as data: URLs, and its menus add a <style> element (scroll lock)
-// whose text depends on the scrollbar's width, so no hash can allow it: inline style is the
-// one thing allowed beyond the origin.
-const playgroundCSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; " +
-	"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+// playgroundCSP trusts this origin only: no inline script or style, no other host. GraphiQL's
+// stylesheet embeds its fonts and icons as data: URLs. Its menus add a <style> element (scroll
+// lock) whose text depends on the scrollbar's width, so no hash can allow it: it carries the
+// response's nonce instead, which playground.js hands GraphiQL (as __webpack_nonce__).
+func playgroundCSP(styleNonce string) string {
+	return "default-src 'none'; script-src 'self'; style-src 'self' 'nonce-" + styleNonce + "'; font-src 'self' data:; " +
+		"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+}
+
+// nonceSlot is where each response's style nonce goes in the page rendered once.
+const nonceSlot = "STYLE-NONCE-SLOT-0000000"
+
+// newStyleNonce returns 144 random bits in base64: as long as nonceSlot.
+func newStyleNonce() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
 
 // playgroundPrefix is where the page's files are served from.
 const playgroundPrefix = "/playground/"
@@ -50,12 +64,13 @@ var assetTypes = map[string]string{
 func addPlayground(mux *http.ServeMux, title string) {
 	page := renderPlayground(title)
 	mux.HandleFunc("GET /playground", func(w http.ResponseWriter, r *http.Request) {
+		nonce := newStyleNonce()
 		h := w.Header()
-		h.Set("Content-Security-Policy", playgroundCSP)
+		h.Set("Content-Security-Policy", playgroundCSP(nonce))
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Cache-Control", "no-store")
 		h.Set("Referrer-Policy", "no-referrer")
-		_, _ = w.Write(page)
+		_, _ = w.Write(bytes.Replace(page, []byte(nonceSlot), []byte(nonce), 1))
 	})
 	err := fs.WalkDir(playgroundFiles, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || name == "playground.html" {
@@ -84,6 +99,7 @@ func renderPlayground(title string) []byte {
 		"Styles":   playgroundStyles,
 		"Document": exampleDocument,
 		"Headers":  exampleHeaders,
+		"Nonce":    nonceSlot,
 	})
 	if err != nil {
 		panic("server: playground template: " + err.Error()) // a fixed template and fixed data

@@ -34,6 +34,8 @@
     else if (isTabs(key)) storage.setItem(key, localStorage.getItem(key));
   }
   const root = document.getElementById("graphiql");
+  // GraphiQL gives the <style> elements it adds this nonce, which the page's CSP allows.
+  globalThis.__webpack_nonce__ = root.dataset.styleNonce;
   ReactDOM.createRoot(root).render(
     React.createElement(GraphiQL, {
       fetcher: GraphiQL.createFetcher({ url: location.origin + "/graphql" }),
