@@ -14,11 +14,11 @@ func TestFrontendURLFromHostAndPort(t *testing.T) {
 		vars map[string]string
 		want string
 	}{
-		"Defaults":       {nil, "http://127.0.0.1:8000"},
-		"HostAndPort":    {map[string]string{"HOST": "accounts.internal", "PORT": "9000"}, "http://accounts.internal:9000"},
-		"IPv6":           {map[string]string{"HOST": "::1", "PORT": "8001"}, "http://[::1]:8001"},
-		"IPv6Zone":       {map[string]string{"HOST": "fe80::1%eth0"}, "http://[fe80::1%25eth0]:8000"},
-		"ExplicitWins":   {map[string]string{"HOST": "0.0.0.0", "FRONTEND_URL": "https://accounts.example.com/"}, "https://accounts.example.com"},
+		"Defaults":     {nil, "http://127.0.0.1:8000"},
+		"HostAndPort":  {map[string]string{"HOST": "accounts.internal", "PORT": "9000"}, "http://accounts.internal:9000"},
+		"IPv6":         {map[string]string{"HOST": "::1", "PORT": "8001"}, "http://[::1]:8001"},
+		"IPv6Zone":     {map[string]string{"HOST": "fe80::1%eth0"}, "http://[fe80::1%25eth0]:8000"},
+		"ExplicitWins": {map[string]string{"HOST": "0.0.0.0", "FRONTEND_URL": "https://accounts.example.com/"}, "https://accounts.example.com"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := mustLoad(t, tt.vars)
