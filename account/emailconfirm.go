@@ -87,7 +87,7 @@ func (s *Service) applyEmailChange(ctx context.Context, tx *ent.Tx, tokenHash st
 	if n != 1 {
 		return nil, errInvalidVerificationToken
 	}
-	if err := s.endCredentials(ctx, tx, u.ID); err != nil {
+	if _, err := s.endCredentials(ctx, tx, u.ID); err != nil {
 		return nil, err
 	}
 	err = tx.OutboxMail.Create().

@@ -9,7 +9,6 @@ import (
 	"latchkey/ent"
 	"latchkey/ent/emailchange"
 	"latchkey/ent/emailverificationtoken"
-	"latchkey/ent/passwordresettoken"
 	"latchkey/ent/session"
 	"latchkey/ent/user"
 )
@@ -59,10 +58,10 @@ func (s *Service) DisableUser(ctx context.Context, email string) (AccountChange,
 			out.Changed = true
 		}
 		out.User = u
-		if out.SessionsEnded, err = s.revokeSessions(ctx, tx, session.UserID(u.ID)); err != nil {
+		if out.SessionsEnded, err = s.endCredentials(ctx, tx, u.ID); err != nil {
 			return err
 		}
-		return deleteLinks(ctx, tx, u.ID)
+		return deleteAddressLinks(ctx, tx, u.ID)
 	})
 	if err != nil {
 		return AccountChange{}, err
@@ -71,11 +70,9 @@ func (s *Service) DisableUser(ctx context.Context, email string) (AccountChange,
 	return out, nil
 }
 
-// deleteLinks deletes every mailed link of the account that is not used yet.
-func deleteLinks(ctx context.Context, tx *ent.Tx, userID int) error {
-	if _, err := tx.PasswordResetToken.Delete().Where(passwordresettoken.UserID(userID)).Exec(ctx); err != nil {
-		return fmt.Errorf("delete reset tokens: %w", err)
-	}
+// deleteAddressLinks deletes the account's unused verification links and pending address
+// changes (endCredentials takes the reset links).
+func deleteAddressLinks(ctx context.Context, tx *ent.Tx, userID int) error {
 	if _, err := tx.EmailVerificationToken.Delete().Where(emailverificationtoken.UserID(userID)).Exec(ctx); err != nil {
 		return fmt.Errorf("delete verification tokens: %w", err)
 	}

@@ -114,14 +114,16 @@ func (s *Service) rotate(ctx context.Context, tx *ent.Tx, rt *ent.RefreshToken, 
 	if err := tx.RefreshToken.Create().SetSessionID(sess.ID).SetTokenHash(nextHash).SetCreatedAt(now).Exec(ctx); err != nil {
 		return fmt.Errorf("store refresh token: %w", err)
 	}
-	sess, err = tx.Session.UpdateOneID(sess.ID).
-		SetLastUsedAt(now).
-		SetRefreshExpiresAt(earliest(now.Add(s.cfg.RefreshTokenTTL), sess.ExpiresAt)).
-		Save(ctx)
+	renewed := *sess // Exec, not Save: the row need not be read back
+	renewed.LastUsedAt, renewed.RefreshExpiresAt = now, earliest(now.Add(s.cfg.RefreshTokenTTL), sess.ExpiresAt)
+	err = tx.Session.UpdateOneID(sess.ID).
+		SetLastUsedAt(renewed.LastUsedAt).
+		SetRefreshExpiresAt(renewed.RefreshExpiresAt).
+		Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("renew session: %w", err)
 	}
-	*out = refreshOutcome{user: out.user, sess: sess, refresh: next, iat: now}
+	*out = refreshOutcome{user: out.user, sess: &renewed, refresh: next, iat: now}
 	return nil
 }
 

@@ -203,7 +203,7 @@ func (s *Service) setPassword(ctx context.Context, tx *ent.Tx, userID int, hash 
 	if err != nil {
 		return nil, fmt.Errorf("reload user: %w", err)
 	}
-	if err := s.endCredentials(ctx, tx, userID); err != nil {
+	if _, err := s.endCredentials(ctx, tx, userID); err != nil {
 		return nil, err
 	}
 	if err := s.queuePasswordNotice(ctx, tx, u, s.now()); err != nil {
@@ -212,14 +212,14 @@ func (s *Service) setPassword(ctx context.Context, tx *ent.Tx, userID int, hash 
 	return u, nil
 }
 
-// endCredentials ends every session and reset token of the user, in tx: what securing the
-// account after a password or address change asks.
-func (s *Service) endCredentials(ctx context.Context, tx *ent.Tx, userID int) error {
+// endCredentials ends every session and reset token of the user, in tx, and returns how many
+// sessions it ended: what securing the account after a password or address change asks, and
+// disabling it.
+func (s *Service) endCredentials(ctx context.Context, tx *ent.Tx, userID int) (int, error) {
 	if _, err := tx.PasswordResetToken.Delete().Where(passwordresettoken.UserID(userID)).Exec(ctx); err != nil {
-		return fmt.Errorf("delete reset tokens: %w", err)
+		return 0, fmt.Errorf("delete reset tokens: %w", err)
 	}
-	_, err := s.revokeSessions(ctx, tx, session.UserID(userID))
-	return err
+	return s.revokeSessions(ctx, tx, session.UserID(userID))
 }
 
 // DeleteExpiredResetTokens deletes the reset tokens that can no longer be spent, logging how many.
